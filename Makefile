@@ -1,0 +1,32 @@
+# make demo | make test | make up | make down   (see README.md)
+PYTHON ?= python3.11
+VENV := .venv
+PY := $(VENV)/bin/python
+
+.PHONY: demo test up down venv
+
+venv: $(VENV)/.installed
+
+$(VENV)/.installed: requirements.txt
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --disable-pip-version-check -r requirements.txt
+	touch $@
+
+# Servers and schema, then the business service, both reused when already running.
+up: venv
+	bash scripts/stack.sh up
+	bash scripts/stack.sh busi-start
+
+# The batch simulation, streamed by the service itself.
+demo: up
+	@echo "--- curl -sN \$$BUSI_URL/flashSales-batch"
+	@curl -sSN "$$($(PY) -m busi config | sed -n 's/^BUSI_URL=//p')/flashSales-batch"
+
+# The business service is restarted so that it serves the code on disk.
+test: venv
+	bash scripts/stack.sh up
+	bash scripts/stack.sh busi-restart
+	$(PY) -m pytest
+
+down:
+	@if [ -x $(PY) ]; then bash scripts/stack.sh down; fi

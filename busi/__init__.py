@@ -1,0 +1,42 @@
+"""The flash-sale business service: a Flask app, served by gunicorn (busi/wsgi.py)."""
+from dataclasses import dataclass
+
+import redis
+from flask import Flask, current_app
+from sqlalchemy.engine import Engine
+
+from busi.config import API_PREFIX, Config
+from busi.orders import make_engine
+from saga import DtmClient, RedisBarrier
+
+
+@dataclass
+class Services:
+    """The clients of one process, created once by create_app and pooled."""
+    config: Config
+    redis: redis.Redis
+    mysql: Engine
+    dtm: DtmClient
+    redis_barrier: RedisBarrier
+
+
+def create_app(config=None):
+    config = config or Config.from_env()
+    app = Flask(__name__)
+    client = redis.Redis.from_url(config.redis_url, socket_timeout=5, health_check_interval=30)
+    app.extensions["busi"] = Services(
+        config=config,
+        redis=client,
+        mysql=make_engine(config.mysql_url),
+        dtm=DtmClient(config.dtm_url),
+        redis_barrier=RedisBarrier(client),
+    )
+    from busi import api, errors
+    app.register_blueprint(api.bp, url_prefix=API_PREFIX)
+    errors.register(app)
+    return app
+
+
+def services():
+    """The current app's Services."""
+    return current_app.extensions["busi"]

@@ -1,0 +1,20 @@
+"""python -m busi config | setup
+
+config: the resolved configuration as shell assignments (read by scripts/stack.sh);
+setup:  apply the schema and seed product 1 (idempotent).
+"""
+import sys
+
+from busi import config, setup
+
+if __name__ == "__main__":
+    command = sys.argv[1] if len(sys.argv) == 2 else ""
+    try:
+        if command == "config":
+            print("\n".join(config.shell_lines(config.Config.from_env())))
+        elif command == "setup":
+            setup.main()
+        else:
+            sys.exit(__doc__)
+    except ValueError as err:
+        sys.exit(f"configuration error: {err}")

@@ -1,0 +1,92 @@
+"""All configuration, read from the environment in one place.
+
+| variable      | default                                         | what it is                              |
+|---------------|-------------------------------------------------|-----------------------------------------|
+| DTM_URL       | http://127.0.0.1:36789/api/dtmsvr               | DTM server API; set it to use your own  |
+| REDIS_URL     | redis://127.0.0.1:6389/0                        | stock and Redis barrier; set: your own  |
+| MYSQL_URL     | mysql://flash:flash@127.0.0.1:3316/flash_sale   | orders and dtm_barrier; set: your own   |
+| BUSI_HOST     | 127.0.0.1                                       | where gunicorn binds                    |
+| BUSI_PORT     | 8081                                            | where gunicorn binds                    |
+| BUSI_URL      | http://127.0.0.1:$BUSI_PORT/api/busi            | how DTM (and the batch) reach busi      |
+| BUSI_WORKERS  | 8                                               | gunicorn sync workers (at least 2)      |
+| RUN_DIR       | .run in the repository                          | local servers' data, logs, pid files    |
+
+Setting DTM_URL, REDIS_URL or MYSQL_URL means "that server already runs": the local
+stack script then starts nothing for it. `python -m busi config` prints the resolved
+values as shell assignments, which is how scripts/stack.sh reads this same table.
+"""
+import os
+import shlex
+from dataclasses import dataclass, fields
+from pathlib import Path
+from urllib.parse import urlsplit
+
+REPO_DIR = Path(__file__).resolve().parent.parent
+API_PREFIX = "/api/busi"
+
+
+@dataclass(frozen=True)
+class Config:
+    dtm_url: str = "http://127.0.0.1:36789/api/dtmsvr"
+    redis_url: str = "redis://127.0.0.1:6389/0"
+    mysql_url: str = "mysql://flash:flash@127.0.0.1:3316/flash_sale"
+    busi_host: str = "127.0.0.1"
+    busi_port: int = 8081
+    busi_url: str = ""
+    busi_workers: int = 8
+    run_dir: str = str(REPO_DIR / ".run")
+    # Which servers the local stack must start: those whose URL was not given.
+    local_dtm: bool = True
+    local_redis: bool = True
+    local_mysql: bool = True
+
+    @classmethod
+    def from_env(cls, env=os.environ):
+        values = {}
+        for field in fields(cls):
+            raw = env.get(field.name.upper())
+            if raw is None or field.name.startswith("local_"):
+                continue
+            values[field.name] = _parse(field.name.upper(), raw, field.type)
+        for name in ("dtm", "redis", "mysql"):
+            values[f"local_{name}"] = f"{name.upper()}_URL" not in env
+        config = cls(**values)
+        if not config.busi_url:
+            config = _replace(config, busi_url=f"http://127.0.0.1:{config.busi_port}{API_PREFIX}")
+        if config.busi_workers < 2:
+            raise ValueError("BUSI_WORKERS must be at least 2: the batch endpoint holds one "
+                             "worker while the purchases it fires need another")
+        return config
+
+    def port_of(self, url_field):
+        """The port of one of the URLs, e.g. port_of("redis_url") -> 6389."""
+        return urlsplit(getattr(self, url_field)).port
+
+
+def _parse(name, raw, kind):
+    if kind in (int, "int"):
+        try:
+            return int(raw)
+        except ValueError:
+            raise ValueError(f"{name} must be an integer, got {raw!r}") from None
+    return raw
+
+
+def _replace(config, **changes):
+    return Config(**{**config.__dict__, **changes})
+
+
+def shell_lines(config):
+    """The config as `NAME=value` lines that a shell script can eval."""
+    lines = []
+    for field in fields(config):
+        value = getattr(config, field.name)
+        if isinstance(value, bool):
+            value = int(value)
+        lines.append(f"{field.name.upper()}={shlex.quote(str(value))}")
+    for url_field in ("dtm_url", "redis_url", "mysql_url"):
+        lines.append(f"{url_field[:-4].upper()}_PORT={config.port_of(url_field)}")
+    mysql = urlsplit(config.mysql_url)
+    lines.append(f"MYSQL_USER={shlex.quote(mysql.username or '')}")
+    lines.append(f"MYSQL_PASSWORD={shlex.quote(mysql.password or '')}")
+    return lines

@@ -1,0 +1,29 @@
+"""Every error becomes a JSON answer that DTM and curl users read the same way."""
+import logging
+
+from werkzeug.exceptions import HTTPException
+
+from busi.inputs import InvalidInput
+from saga import InvalidBarrier
+from saga.result import STATUS_ERROR, answer_for, scrub
+
+log = logging.getLogger(__name__)
+
+
+def register(app):
+    @app.errorhandler(InvalidInput)
+    @app.errorhandler(InvalidBarrier)
+    def bad_input(err):
+        return {"error": scrub(err)}, 400
+
+    @app.errorhandler(HTTPException)
+    def http_error(err):
+        return {"error": scrub(f"{err.name}: {err.description}")}, err.code
+
+    @app.errorhandler(Exception)
+    def dtm_answer(err):
+        """DtmFailure -> 409, DtmOngoing -> 425, anything else -> 500 (DTM retries it)."""
+        body, status = answer_for(err)
+        if status == STATUS_ERROR:
+            log.exception("unexpected error")
+        return body, status

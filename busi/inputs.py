@@ -1,0 +1,43 @@
+"""Reading a request's parameters; anything wrong becomes a 400 with a JSON error."""
+import re
+
+from flask import request
+
+INT_MAX = 2**63 - 1  # BIGINT columns
+_INTEGER = re.compile(r"-?[0-9]+")
+
+
+class InvalidInput(ValueError):
+    """Bad input from the caller: answered 400, and nothing is changed."""
+
+
+def params():
+    """Query string, form fields and a JSON object body, merged (the body wins)."""
+    merged = {**request.args.to_dict(), **request.form.to_dict()}
+    if request.get_data(cache=True) and request.is_json:
+        merged.update(json_object())
+    return merged
+
+
+def json_object():
+    """The request body as a JSON object."""
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        raise InvalidInput("the body must be a JSON object, e.g. "
+                           '{"user_id": 1, "product_id": 1, "amount": 1}')
+    return body
+
+
+def parse_int(values, name, default=None, minimum=0, maximum=INT_MAX):
+    """values[name] as an integer in [minimum, maximum]; default when absent, if given."""
+    raw = values.get(name)
+    if raw is None or raw == "":
+        if default is None:
+            raise InvalidInput(f"missing {name}: pass {name}=<integer>")
+        return default
+    if isinstance(raw, bool) or not (isinstance(raw, int) or isinstance(raw, str) and _INTEGER.fullmatch(raw)):
+        raise InvalidInput(f"{name} must be an integer, got {raw!r}")
+    value = int(raw)
+    if not minimum <= value <= maximum:
+        raise InvalidInput(f"{name} must be between {minimum} and {maximum}, got {value}")
+    return value

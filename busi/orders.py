@@ -1,0 +1,42 @@
+"""The MySQL adapter: the pooled engine and the orders table."""
+from sqlalchemy import create_engine, text
+
+
+def make_engine(mysql_url, pool_size=4):
+    """One pooled engine per process. pre_ping replaces connections MySQL closed while idle."""
+    url = mysql_url.replace("mysql://", "mysql+pymysql://", 1)
+    return create_engine(url, pool_size=pool_size, max_overflow=8, pool_pre_ping=True, pool_recycle=3600)
+
+
+def insert_order(conn, gid, user_id, product_id, amount):
+    conn.execute(
+        text("INSERT INTO orders (gid, user_id, product_id, amount, status) "
+             "VALUES (:gid, :user_id, :product_id, :amount, 'created')"),
+        {"gid": gid, "user_id": user_id, "product_id": product_id, "amount": amount},
+    )
+
+
+def count_orders(engine, product_id):
+    with engine.connect() as conn:
+        return conn.execute(text("SELECT COUNT(*) FROM orders WHERE product_id = :p"), {"p": product_id}).scalar_one()
+
+
+def latest_orders(engine, product_id, limit=10):
+    with engine.connect() as conn:
+        rows = conn.execute(
+            text("SELECT gid, user_id, product_id, amount, status, create_time FROM orders "
+                 "WHERE product_id = :p ORDER BY id DESC LIMIT :limit"),
+            {"p": product_id, "limit": limit},
+        ).mappings()
+        return [{**row, "create_time": row["create_time"].isoformat(timespec="milliseconds")} for row in rows]
+
+
+def orders_of_gid(engine, gid):
+    """How many orders a transaction created: 0 or 1, never more (uk_gid)."""
+    with engine.connect() as conn:
+        return conn.execute(text("SELECT COUNT(*) FROM orders WHERE gid = :gid"), {"gid": gid}).scalar_one()
+
+
+def delete_orders(engine, product_id):
+    with engine.begin() as conn:
+        conn.execute(text("DELETE FROM orders WHERE product_id = :p"), {"p": product_id})

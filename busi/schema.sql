@@ -1,0 +1,33 @@
+-- The project schema. Applied by `python -m busi.setup` (local stack) and by MySQL's
+-- /docker-entrypoint-initdb.d (docker-compose.yml). Idempotent.
+CREATE DATABASE IF NOT EXISTS flash_sale DEFAULT CHARACTER SET utf8mb4;
+
+CREATE TABLE IF NOT EXISTS flash_sale.orders (
+  id BIGINT AUTO_INCREMENT PRIMARY KEY,
+  gid VARCHAR(128) NOT NULL COMMENT 'the DTM global transaction that created it',
+  user_id BIGINT NOT NULL,
+  product_id BIGINT NOT NULL,
+  amount INT NOT NULL,
+  status VARCHAR(16) NOT NULL DEFAULT 'created',
+  create_time DATETIME(3) NOT NULL DEFAULT CURRENT_TIMESTAMP(3),
+  UNIQUE KEY uk_gid (gid),
+  KEY idx_product (product_id, id)
+) ENGINE = InnoDB DEFAULT CHARSET = utf8mb4;
+
+-- DTM's sub-transaction barrier table, as DTM defines it (sqls/dtmcli.barrier.mysql.sql).
+CREATE DATABASE IF NOT EXISTS dtm_barrier DEFAULT CHARACTER SET utf8mb4;
+
+CREATE TABLE IF NOT EXISTS dtm_barrier.barrier (
+  id BIGINT(22) PRIMARY KEY AUTO_INCREMENT,
+  trans_type VARCHAR(45) DEFAULT '',
+  gid VARCHAR(128) DEFAULT '',
+  branch_id VARCHAR(128) DEFAULT '',
+  op VARCHAR(45) DEFAULT '',
+  barrier_id VARCHAR(45) DEFAULT '',
+  reason VARCHAR(45) DEFAULT '' COMMENT 'the branch type who insert this record',
+  create_time DATETIME DEFAULT NOW(),
+  update_time DATETIME DEFAULT NOW(),
+  KEY (create_time),
+  KEY (update_time),
+  UNIQUE KEY (gid, branch_id, op, barrier_id)
+) ENGINE = InnoDB DEFAULT CHARSET = utf8mb4;

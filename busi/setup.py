@@ -1,0 +1,33 @@
+"""python -m busi setup: apply busi/schema.sql and give product 1 its first stock.
+
+Runs against whatever MYSQL_URL and REDIS_URL point to; every step is idempotent.
+"""
+from pathlib import Path
+
+import redis
+from sqlalchemy import create_engine, make_url
+
+from busi.config import Config
+from busi.stock import seed_stock
+
+SCHEMA = Path(__file__).with_name("schema.sql")
+FIRST_STOCK = 100
+
+
+def apply_schema(mysql_url):
+    # Connect without a database: the schema creates the databases it uses.
+    server_url = make_url(mysql_url.replace("mysql://", "mysql+pymysql://", 1)).set(database="")
+    engine = create_engine(server_url)
+    statements = [s.strip() for s in SCHEMA.read_text().split(";")]
+    with engine.begin() as conn:
+        for statement in statements:
+            if statement and not all(line.startswith("--") for line in statement.splitlines()):
+                conn.exec_driver_sql(statement)
+    engine.dispose()
+
+
+def main():
+    config = Config.from_env()
+    apply_schema(config.mysql_url)
+    seed_stock(redis.Redis.from_url(config.redis_url), 1, FIRST_STOCK)
+    print(f"setup: schema applied at {config.mysql_url.split('@')[-1]}, product 1 has stock")

@@ -1,0 +1,41 @@
+"""The Redis adapter: stock keys, gids, and the stock itself.
+
+Every key of one purchase shares the product's hash tag ({p1} for product 1): the stock
+key, and through the gid the barrier keys, so the deduction script touches one Redis
+Cluster slot, as a Lua script must.
+"""
+import uuid
+
+STOCK_AMOUNT_PER_ORDER = 1
+
+
+def hash_tag(product_id):
+    return f"{{p{product_id}}}"
+
+
+def stock_key(product_id):
+    return f"{hash_tag(product_id)}-stock"
+
+
+def new_gid(product_id):
+    return f"{hash_tag(product_id)}-{uuid.uuid4().hex}"
+
+
+def get_stock(redis, product_id):
+    """The units left, or None when the product has no stock key (an unknown product)."""
+    value = redis.get(stock_key(product_id))
+    return None if value is None else int(value)
+
+
+def set_stock(redis, product_id, units):
+    redis.set(stock_key(product_id), units)
+
+
+def seed_stock(redis, product_id, units):
+    """Give the product stock only if it has none yet (first start)."""
+    redis.set(stock_key(product_id), units, nx=True)
+
+
+def deduct(redis_barrier, barrier, product_id):
+    """Take one unit, at most once for this barrier; DtmFailure when sold out."""
+    redis_barrier.check_adjust_amount(barrier, stock_key(product_id), -STOCK_AMOUNT_PER_ORDER)

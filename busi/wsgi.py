@@ -1,0 +1,11 @@
+"""The WSGI entry point: `gunicorn -c busi/gunicorn_conf.py busi.wsgi:app`.
+
+Imported by each worker after the fork (no preload), so each process builds its own
+Redis, MySQL and DTM clients rather than sharing sockets with its siblings.
+"""
+import logging
+
+from busi import create_app
+
+logging.basicConfig(level=logging.INFO, format="%(asctime)s [%(process)d] %(levelname)s %(name)s: %(message)s")
+app = create_app()

@@ -1,0 +1,10 @@
+"""The transaction toolkit: DTM's two-phase message, sub-transaction barriers for MySQL
+and Redis, and DTM's result protocol. Built on the PyPI `dtmcli` client where it is right."""
+from saga.barrier import BranchBarrier, InvalidBarrier
+from saga.barrier_redis import RedisBarrier
+from saga.dtm_client import DtmClient
+from saga.msg import Msg
+from saga.result import DtmDuplicated, DtmError, DtmFailure, DtmOngoing
+
+__all__ = ["BranchBarrier", "InvalidBarrier", "RedisBarrier", "DtmClient", "Msg",
+           "DtmDuplicated", "DtmError", "DtmFailure", "DtmOngoing"]

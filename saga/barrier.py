@@ -1,0 +1,68 @@
+"""The sub-transaction barrier (DTM's algorithm) for MySQL.
+
+A branch call may arrive twice, late, or out of order; the barrier makes its business run
+at most once, by inserting (gid, branch_id, op, barrier_id) in the same local transaction
+as the business write: a duplicate insert means the work was already done or decided.
+"""
+from dtmcli.barrier import BranchBarrier as DtmcliBranchBarrier
+from sqlalchemy import text
+
+from saga.result import DtmDuplicated
+
+BARRIER_TABLE = "dtm_barrier.barrier"  # DTM's default table, created by busi/schema.sql
+GID_MAX_LEN = 128  # the barrier table's gid column
+# A two-phase message's local transaction is branch "00", op "msg", barrier "01".
+MSG_BRANCH, MSG_OP, MSG_BARRIER_ID = "00", "msg", "01"
+# A compensating op first marks its origin op, so a late origin call finds the barrier taken.
+ORIGIN_OP = {"cancel": "try", "compensate": "action"}
+
+_INSERT = text(
+    f"INSERT IGNORE INTO {BARRIER_TABLE} (trans_type, gid, branch_id, op, barrier_id, reason) "
+    "VALUES (:trans_type, :gid, :branch_id, :op, :barrier_id, :reason)"
+)
+
+
+class InvalidBarrier(ValueError):
+    """A branch call that lacks what DTM always sends (gid, trans_type, branch_id, op)."""
+
+
+class BranchBarrier(DtmcliBranchBarrier):
+    """dtmcli's barrier state (trans_type, gid, branch_id, op, barrier counter) with
+    parameterised SQL: dtmcli builds its SQL with % formatting, injectable through gid."""
+
+    @classmethod
+    def from_query(cls, args):
+        """The barrier of a branch call, from the query parameters DTM adds to it."""
+        values = {name: (args.get(name) or "").strip() for name in ("trans_type", "gid", "branch_id", "op")}
+        missing = [name for name, value in values.items() if not value]
+        if missing:
+            raise InvalidBarrier(f"missing query parameter(s) {', '.join(missing)}: "
+                                 "this endpoint is a branch that DTM calls with gid, trans_type, branch_id and op")
+        if len(values["gid"]) > GID_MAX_LEN:
+            raise InvalidBarrier(f"gid is longer than {GID_MAX_LEN} characters")
+        return cls(**values)
+
+    def new_barrier_id(self):
+        self.barrier_id += 1
+        return f"{self.barrier_id:02d}"
+
+    def call(self, engine, business):
+        """Run business(conn) at most once for this branch, inside one local transaction
+        with the barrier insert. Returns False when the barrier skipped it (a duplicate
+        or dangling call, or an empty compensation), True when the business ran."""
+        bid = self.new_barrier_id()
+        origin_op = ORIGIN_OP.get(self.op, "")
+        with engine.begin() as conn:
+            origin_inserted = origin_op and self._insert(conn, origin_op, bid)
+            current_inserted = self._insert(conn, self.op, bid)
+            if self.op == MSG_OP and not current_inserted:
+                raise DtmDuplicated(self.gid)
+            if origin_inserted or not current_inserted:
+                return False
+            business(conn)
+            return True
+
+    def _insert(self, conn, op, barrier_id):
+        row = {"trans_type": self.trans_type, "gid": self.gid, "branch_id": self.branch_id,
+               "op": op, "barrier_id": barrier_id, "reason": self.op}
+        return conn.execute(_INSERT, row).rowcount > 0

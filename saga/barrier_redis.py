@@ -1,0 +1,83 @@
+"""The sub-transaction barrier for Redis: DTM's two Lua scripts, same keys and semantics.
+
+No Python DTM client has one, so this follows DTM's Go client (RedisCheckAdjustAmount,
+RedisQueryPrepared). Each script runs atomically inside Redis, so the stock check, the
+barrier key and the deduction cannot interleave with a back-query or another buyer.
+The scripts are registered once per client and called by SHA (EVALSHA).
+"""
+from saga.barrier import MSG_BARRIER_ID, MSG_BRANCH, MSG_OP, ORIGIN_OP
+from saga.result import FAILURE, DtmDuplicated, DtmFailure
+
+# Barrier keys outlive DTM's own record of a transaction (7 days), so a very late
+# back-query still finds the deduction instead of taking its absence for a rollback.
+BARRIER_EXPIRE_S = 7 * 86400
+
+# KEYS: stock, this op's barrier key, the origin op's barrier key. ARGV: amount, origin op, expiry.
+_ADJUST_AMOUNT = """
+local v = redis.call('GET', KEYS[1])
+local e1 = redis.call('GET', KEYS[2])
+if v == false or v + ARGV[1] < 0 then
+  return 'FAILURE'
+end
+if e1 ~= false then
+  return 'DUPLICATE'
+end
+redis.call('SET', KEYS[2], 'op', 'EX', ARGV[3])
+if ARGV[2] ~= '' then
+  local e2 = redis.call('GET', KEYS[3])
+  if e2 == false then
+    redis.call('SET', KEYS[3], 'rollback', 'EX', ARGV[3])
+    return
+  end
+end
+redis.call('INCRBY', KEYS[1], ARGV[1])
+"""
+
+# KEYS: the msg's barrier key. ARGV: expiry. A missing key means the local transaction has
+# not run: mark it rolled back, so that if it runs later it finds DUPLICATE and does nothing.
+_QUERY_PREPARED = """
+local v = redis.call('GET', KEYS[1])
+if v == false then
+  redis.call('SET', KEYS[1], 'rollback', 'EX', ARGV[1])
+  v = 'rollback'
+end
+if v == 'rollback' then
+  return 'FAILURE'
+end
+"""
+
+
+def barrier_key(gid, branch_id, op, barrier_id):
+    """DTM's Redis barrier key. Give gids the stock key's hash tag ({...}) so that all
+    keys of one purchase land in one Redis Cluster slot, as a Lua script requires."""
+    return f"{gid}-{branch_id}-{op}-{barrier_id}"
+
+
+class RedisBarrier:
+    def __init__(self, redis_client):
+        self._adjust_amount = redis_client.register_script(_ADJUST_AMOUNT)
+        self._query_prepared = redis_client.register_script(_QUERY_PREPARED)
+
+    def check_adjust_amount(self, barrier, key, amount):
+        """Add amount (negative: deduct) to the integer at key, at most once for this
+        barrier; raise DtmFailure if key is missing or would go below zero."""
+        bid = barrier.new_barrier_id()
+        origin_op = ORIGIN_OP.get(barrier.op, "")
+        keys = [key, barrier_key(barrier.gid, barrier.branch_id, barrier.op, bid),
+                barrier_key(barrier.gid, barrier.branch_id, origin_op, bid)]
+        result = _text(self._adjust_amount(keys=keys, args=[amount, origin_op, BARRIER_EXPIRE_S]))
+        if result == FAILURE:
+            raise DtmFailure(f"gid {barrier.gid}: {key} is missing or lower than {-amount}")
+        if result == "DUPLICATE" and barrier.op == MSG_OP:
+            raise DtmDuplicated(barrier.gid)
+
+    def query_prepared(self, gid):
+        """The back-query: return if the msg's local transaction committed; raise DtmFailure
+        if it did not (and make sure it never will)."""
+        key = barrier_key(gid, MSG_BRANCH, MSG_OP, MSG_BARRIER_ID)
+        if _text(self._query_prepared(keys=[key], args=[BARRIER_EXPIRE_S])) == FAILURE:
+            raise DtmFailure(f"gid {gid}: rolled back, its local transaction never ran")
+
+
+def _text(value):
+    return value.decode() if isinstance(value, bytes) else value

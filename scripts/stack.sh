@@ -1,0 +1,161 @@
+#!/usr/bin/env bash
+# The local stack, without Docker: Redis, MariaDB and the DTM server on loopback, plus
+# the business service under gunicorn. Idempotent: whatever already runs is reused.
+#
+#   scripts/stack.sh up            servers + schema (reused when already running)
+#   scripts/stack.sh busi-start    gunicorn in the background (reused when running)
+#   scripts/stack.sh busi-restart  gunicorn restarted, so it serves the code on disk
+#   scripts/stack.sh down          stop everything this script started
+#
+# Settings come from busi/config.py (the one configuration table). A server whose URL
+# is set in the environment (DTM_URL, REDIS_URL, MYSQL_URL) is not started here.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PY=${PY:-.venv/bin/python}
+eval "$("$PY" -m busi config)"
+DTM_VERSION=v1.19.0
+DTM_MODULE=github.com/dtm-labs/dtm
+DTM_BIN="$RUN_DIR/bin/dtm-$DTM_VERSION"
+mkdir -p "$RUN_DIR"
+
+say() { echo "stack: $*"; }
+die() { echo "stack: error: $*" >&2; exit 1; }
+alive() { [ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
+
+# wait_for NAME LOG SECONDS CMD...: poll CMD until it succeeds; else show LOG's tail.
+wait_for() {
+  local name=$1 log=$2 seconds=$3; shift 3
+  local deadline=$((SECONDS + seconds))
+  until "$@" >/dev/null 2>&1; do
+    if [ $SECONDS -ge $deadline ]; then
+      echo "stack: error: $name did not come up within ${seconds}s. Last lines of $log:" >&2
+      tail -n 25 "$log" >&2 || true
+      exit 1
+    fi
+    sleep 0.2
+  done
+}
+
+need_packages() {
+  local missing=()
+  command -v redis-server >/dev/null || missing+=(redis-server)
+  command -v mariadbd >/dev/null || missing+=(mariadb-server)
+  command -v mariadb >/dev/null || missing+=(mariadb-client)
+  command -v curl >/dev/null || missing+=(curl)
+  [ ${#missing[@]} -eq 0 ] && return
+  if [ "$(id -u)" -ne 0 ]; then
+    die "missing Debian packages; run: sudo apt-get install -y ${missing[*]}"
+  fi
+  say "installing ${missing[*]} with apt-get"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+}
+
+redis_up() {
+  local dir="$RUN_DIR/redis"; mkdir -p "$dir"
+  if ! alive "$dir/redis.pid"; then
+    say "starting Redis on 127.0.0.1:$REDIS_PORT"
+    redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --dir "$dir" --daemonize yes \
+      --pidfile "$dir/redis.pid" --logfile "$dir/redis.log" >/dev/null
+  fi
+  wait_for Redis "$dir/redis.log" 20 redis-cli -p "$REDIS_PORT" ping
+}
+
+mysql_up() {
+  local dir="$RUN_DIR/mysql"; mkdir -p "$dir"
+  local sock="$dir/mysqld.sock" as_root=()
+  [ "$(id -u)" -eq 0 ] && as_root=(--user=root)
+  if [ ! -d "$dir/data/mysql" ]; then
+    say "initialising a MariaDB data directory in $dir/data"
+    mariadb-install-db --no-defaults --datadir="$dir/data" "${as_root[@]}" \
+      --auth-root-authentication-method=socket --skip-test-db >"$dir/install.log" 2>&1 \
+      || { tail -n 25 "$dir/install.log" >&2; die "mariadb-install-db failed"; }
+  fi
+  if ! alive "$dir/mysqld.pid"; then
+    say "starting MariaDB on 127.0.0.1:$MYSQL_PORT"
+    setsid mariadbd --no-defaults --datadir="$dir/data" --socket="$sock" --port="$MYSQL_PORT" \
+      --bind-address=127.0.0.1 --pid-file="$dir/mysqld.pid" --log-error="$dir/mysqld.log" \
+      --max-connections=500 "${as_root[@]}" </dev/null >/dev/null 2>&1 &
+  fi
+  wait_for MariaDB "$dir/mysqld.log" 60 mariadb-admin --no-defaults --socket="$sock" -u "$(id -un)" ping
+  # The application's own account, named by MYSQL_URL; the schema itself is applied in Python.
+  mariadb --no-defaults --socket="$sock" -u "$(id -un)" <<SQL
+CREATE USER IF NOT EXISTS '$MYSQL_USER'@'127.0.0.1' IDENTIFIED BY '$MYSQL_PASSWORD';
+GRANT ALL ON flash_sale.* TO '$MYSQL_USER'@'127.0.0.1';
+GRANT ALL ON dtm_barrier.* TO '$MYSQL_USER'@'127.0.0.1';
+SQL
+}
+
+dtm_build() {
+  [ -x "$DTM_BIN" ] && return
+  command -v go >/dev/null || die "go not found: install Go 1.21 or newer (it fetches DTM from the Go module proxy)"
+  say "building the DTM server $DTM_VERSION from the Go module proxy (a few minutes, once)"
+  # `go install module@version` also reads the module's version list, which the proxy
+  # refuses for this module (403); downloading the tagged version and building it does not.
+  local src
+  src=$(go mod download -json "$DTM_MODULE@$DTM_VERSION" | sed -n 's/^\t"Dir": "\(.*\)",$/\1/p')
+  [ -d "$src" ] || die "go mod download $DTM_MODULE@$DTM_VERSION gave no source directory"
+  mkdir -p "$(dirname "$DTM_BIN")"
+  local ldflags="-X main.Version=$DTM_VERSION"
+  (cd "$src" && go build -ldflags "$ldflags" -o "$DTM_BIN" .) 2>"$RUN_DIR/dtm-build.log" \
+    || (cd "$src" && GOTOOLCHAIN=go1.23.12 go build -ldflags "$ldflags" -o "$DTM_BIN" .) 2>>"$RUN_DIR/dtm-build.log" \
+    || { tail -n 25 "$RUN_DIR/dtm-build.log" >&2; die "could not build the DTM server"; }
+}
+
+dtm_up() {
+  local dir="$RUN_DIR/dtm"; mkdir -p "$dir"
+  dtm_build
+  # Explicit configuration; boltdb keeps its file ./dtm.bolt, hence the working directory.
+  cat >"$dir/conf.yml" <<YML
+Store:
+  Driver: boltdb
+HttpPort: $DTM_PORT
+GrpcPort: $((DTM_PORT + 1))
+JsonRpcPort: $((DTM_PORT + 2))
+LogLevel: info
+YML
+  if ! alive "$dir/dtm.pid"; then
+    say "starting DTM $DTM_VERSION on 127.0.0.1:$DTM_PORT"
+    (cd "$dir" && exec setsid "$DTM_BIN" -c conf.yml) </dev/null >>"$dir/dtm.log" 2>&1 &
+    echo $! >"$dir/dtm.pid"
+  fi
+  wait_for DTM "$dir/dtm.log" 30 curl -sf "${DTM_URL%/dtmsvr}/ping"
+}
+
+busi_start() {
+  local dir="$RUN_DIR/busi"; mkdir -p "$dir"
+  if ! alive "$dir/gunicorn.pid"; then
+    say "starting the business service (gunicorn, $BUSI_WORKERS workers) on $BUSI_HOST:$BUSI_PORT"
+    .venv/bin/gunicorn -c busi/gunicorn_conf.py --daemon --pid "$dir/gunicorn.pid" \
+      --error-logfile "$dir/busi.log" "busi.wsgi:app"
+  fi
+  wait_for "business service" "$dir/busi.log" 30 curl -sf "$BUSI_URL/health"
+}
+
+stop() { # stop PIDFILE NAME
+  alive "$1" || return 0
+  say "stopping $2"
+  local pid; pid=$(cat "$1"); kill "$pid"
+  local deadline=$((SECONDS + 30))
+  while kill -0 "$pid" 2>/dev/null && [ $SECONDS -lt $deadline ]; do sleep 0.2; done
+  rm -f "$1"
+}
+
+case "${1:-}" in
+  up)
+    need_packages
+    [ "$LOCAL_REDIS" = 1 ] && redis_up
+    [ "$LOCAL_MYSQL" = 1 ] && mysql_up
+    [ "$LOCAL_DTM" = 1 ] && dtm_up
+    "$PY" -m busi setup
+    ;;
+  busi-start) busi_start ;;
+  busi-restart) stop "$RUN_DIR/busi/gunicorn.pid" "business service"; busi_start ;;
+  down)
+    stop "$RUN_DIR/busi/gunicorn.pid" "business service"
+    stop "$RUN_DIR/dtm/dtm.pid" DTM
+    stop "$RUN_DIR/mysql/mysqld.pid" MariaDB
+    stop "$RUN_DIR/redis/redis.pid" Redis
+    ;;
+  *) die "usage: scripts/stack.sh up | busi-start | busi-restart | down" ;;
+esac

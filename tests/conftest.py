@@ -1,0 +1,53 @@
+"""Shared fixtures. Tests are split by what they need:
+unit/ nothing; integration/ the real Redis, MariaDB and DTM; e2e/ also the running service.
+The servers are the ones `make test` starts (or those DTM_URL, REDIS_URL, MYSQL_URL name)."""
+import time
+
+import pytest
+import redis as redis_lib
+
+from busi.config import Config
+from busi.orders import make_engine
+from saga import DtmClient, RedisBarrier
+
+
+def wait_until(condition, timeout_s, interval_s=0.05):
+    """Poll condition() until it returns a truthy value or the deadline passes; return its last value."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        value = condition()
+        if value or time.monotonic() >= deadline:
+            return value
+        time.sleep(interval_s)
+
+
+@pytest.fixture(scope="session")
+def config():
+    return Config.from_env()
+
+
+@pytest.fixture(scope="session")
+def redis(config):
+    client = redis_lib.Redis.from_url(config.redis_url)
+    try:
+        client.ping()
+    except redis_lib.ConnectionError as err:
+        pytest.fail(f"Redis is not reachable at {config.redis_url} ({err}): run `make up` first")
+    return client
+
+
+@pytest.fixture(scope="session")
+def mysql(config):
+    engine = make_engine(config.mysql_url)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def dtm(config):
+    return DtmClient(config.dtm_url)
+
+
+@pytest.fixture(scope="session")
+def redis_barrier(redis):
+    return RedisBarrier(redis)
