@@ -1,0 +1,30 @@
+"""The running business service (`make up` / `make test` start it under gunicorn)."""
+import itertools
+import os
+
+import pytest
+import requests
+
+from crash_sim.client import BusiClient
+
+_product_ids = itertools.count(10_000 + (os.getpid() % 1000) * 100)
+
+
+@pytest.fixture(scope="session")
+def busi(config):
+    client = BusiClient(config.busi_url)
+    try:
+        client.get("health").raise_for_status()
+    except requests.RequestException as err:
+        pytest.fail(f"the business service is not healthy at {config.busi_url} ({err}): run `make up` first")
+    return client
+
+
+@pytest.fixture
+def new_product(busi):
+    """new_product(stock) -> a product id of this test's own, with that stock and no orders."""
+    def make(stock):
+        product_id = next(_product_ids)
+        busi.reset(stock, product_id)
+        return product_id
+    return make

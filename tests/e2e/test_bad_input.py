@@ -1,0 +1,53 @@
+"""Bad input gets a 400 with a JSON error, and nothing changes."""
+import pytest
+
+GID_QUERY = {"gid": "bad-input-gid", "trans_type": "msg", "branch_id": "01", "op": "action"}
+ORDER = {"user_id": 1, "product_id": 1, "amount": 1}
+
+
+@pytest.fixture
+def product(new_product):
+    return new_product(5)
+
+
+def cases(product):
+    """(method, path, query, request kwargs, what the error must mention)"""
+    order = {**ORDER, "product_id": product}
+    return [
+        ("GET", "flashSales", {"product_id": product}, {}, "missing user_id"),
+        ("GET", "flashSales", {"user_id": "abc", "product_id": product}, {}, "user_id must be an integer"),
+        ("POST", "flashSales", {"user_id": "1.5", "product_id": product}, {}, "user_id must be an integer"),
+        ("POST", "flashSales", {"user_id": "0", "product_id": product}, {}, "user_id must be between"),
+        ("GET", "flashSales", {"user_id": 1, "product_id": 987654321}, {}, "unknown product_id"),
+        ("GET", "flashSales-crash", {"user_id": "x", "product_id": product}, {}, "user_id must be an integer"),
+        ("POST", "flashSales", {}, {"data": "{not json", "headers": {"Content-Type": "application/json"}},
+         "JSON object"),
+        ("POST", "createOrder", {}, {"json": order}, "missing query parameter(s) trans_type, gid, branch_id, op"),
+        ("POST", "createOrder", {**GID_QUERY, "gid": ""}, {"json": order}, "gid"),
+        ("POST", "createOrder", GID_QUERY, {"data": "{not json", "headers": {"Content-Type": "application/json"}},
+         "JSON object"),
+        ("POST", "createOrder", GID_QUERY, {"json": {**order, "user_id": "one"}}, "user_id must be an integer"),
+        ("POST", "createOrder", GID_QUERY, {"json": [1, 2]}, "JSON object"),
+        ("GET", "queryPrepared", {}, {}, "missing query parameter(s)"),
+        ("POST", "reset", {"stock": "-1", "product_id": product}, {}, "stock must be between"),
+        ("POST", "reset", {"stock": "many", "product_id": product}, {}, "stock must be an integer"),
+        ("POST", "reset", {"product_id": product}, {}, "missing stock"),
+        ("GET", "stock", {"product_id": "p1"}, {}, "product_id must be an integer"),
+        ("GET", "orders", {"product_id": 987654321}, {}, "unknown product_id"),
+    ]
+
+
+@pytest.mark.parametrize("index", range(len(cases(0))))
+def test_bad_input_is_400_with_json_and_changes_nothing(busi, config, product, redis, index):
+    method, path, query, kwargs, mention = cases(product)[index]
+    before = (busi.stock(product), busi.order_count(product), redis.dbsize())
+    response = busi.session.request(method, f"{config.busi_url}/{path}", params=query, **kwargs)
+    assert response.status_code == 400, response.text
+    assert mention in response.json()["error"]
+    assert (busi.stock(product), busi.order_count(product), redis.dbsize()) == before
+
+
+def test_unknown_path_and_method_are_json_too(busi, config):
+    assert busi.session.get(f"{config.busi_url}/nothing-here").json()["error"].startswith("Not Found")
+    response = busi.session.get(f"{config.busi_url}/reset", params={"stock": 1})
+    assert response.status_code == 405 and "error" in response.json()

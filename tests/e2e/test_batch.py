@@ -1,0 +1,32 @@
+"""The batch simulation: the same lines, run after run."""
+import subprocess
+import sys
+
+EXPECTED = [
+    "reset product 1: stock 4, orders 0",
+    "one purchase crashed: its worker died after the stock deduction, before submit",
+    "10 purchases answered: 3 bought, 7 sold out",
+    "normally created 3 orders",
+    "waiting for DTM's back-query to create the crashed purchase's order",
+    "total order created is: 3",
+    "total order created is: 4",
+    "stock left 0 + orders 4 = 4 units: every unit deducted became exactly one order",
+]
+
+
+def test_batch_endpoint_five_times_in_a_row(busi):
+    for run in range(5):
+        response = busi.get("flashSales-batch")
+        assert response.status_code == 200
+        assert response.headers["Content-Type"].startswith("text/plain")
+        assert response.text.splitlines() == EXPECTED, f"run {run + 1}"
+
+
+def test_batch_command_from_outside(config):
+    result = subprocess.run([sys.executable, "-m", "crash_sim", "batch", "--url", config.busi_url],
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert [line.split("] ", 1)[1] for line in lines] == EXPECTED
+    elapsed = [float(line[1:].split("s]")[0]) for line in lines]
+    assert elapsed == sorted(elapsed) and elapsed[-1] >= 3  # the back-query comes 3 s after the crash at the earliest

@@ -1,0 +1,43 @@
+"""A purchase whose worker really dies after the deduction, and DTM's recovery of it."""
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+from crash_sim.crash import CRASH_EXIT_CODE
+from tests.conftest import wait_until
+
+RECOVERY_DEADLINE_S = 15
+
+
+def worker_crashes(config):
+    """How many times gunicorn has reported a worker dying with the crash exit code."""
+    log = Path(config.run_dir) / "busi" / "busi.log"
+    return log.read_text().count(f"exited with code {CRASH_EXIT_CODE}")
+
+
+def test_the_crashed_purchase_gets_exactly_one_order(busi, config, dtm, new_product):
+    product = new_product(3)
+    crashes = worker_crashes(config)
+    assert busi.crash_purchase(user_id=5, product_id=product) is None  # the connection dropped
+    assert wait_until(lambda: worker_crashes(config) > crashes, 5)
+    assert busi.stock(product) == 2  # deducted, though nobody submitted
+
+    assert wait_until(lambda: busi.order_count(product) >= 1, RECOVERY_DEADLINE_S), "DTM did not recover it"
+    [order] = busi.get("orders", product_id=product).json()["latest"]
+    assert order["user_id"] == 5
+    assert wait_until(lambda: dtm.query(order["gid"])["transaction"]["status"] == "succeed", 5)
+    assert busi.order_count(product) == 1  # exactly once, after DTM finished with it
+
+
+def test_a_crash_takes_down_only_its_own_purchase(busi, config, new_product):
+    """Sync workers: the crash kills one process; purchases in flight on others all answer."""
+    product = new_product(20)
+    crashes = worker_crashes(config)
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        crashed = pool.submit(busi.crash_purchase, 1, product)
+        answers = pool.submit(busi.purchase_many, list(range(2, 12)), product)
+        assert crashed.result() is None
+        assert [r.status_code for r in answers.result()] == [200] * 10
+    assert wait_until(lambda: worker_crashes(config) > crashes, 5)
+    assert busi.get("health").status_code == 200
+    assert wait_until(lambda: busi.order_count(product) == 11, RECOVERY_DEADLINE_S)
+    assert busi.stock(product) == 9

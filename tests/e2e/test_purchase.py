@@ -1,0 +1,79 @@
+"""A purchase, sold out, duplicate deliveries, and a back-query that comes first."""
+import uuid
+
+import pytest
+
+from busi.orders import orders_of_gid
+from busi.stock import new_gid, stock_key
+from saga import DtmDuplicated, Msg
+from saga.barrier_redis import barrier_key
+from tests.conftest import wait_until
+
+ORDER_DEADLINE_S = 10
+
+
+def test_a_purchase_creates_exactly_one_order(busi, new_product, mysql):
+    product = new_product(5)
+    response = busi.purchase(user_id=7, product_id=product)
+    assert response.status_code == 200, response.text
+    gid = response.json()["gid"]
+    assert response.json()["dtm_result"] == "SUCCESS"
+    assert wait_until(lambda: orders_of_gid(mysql, gid) == 1, ORDER_DEADLINE_S)
+    assert busi.stock(product) == 4
+    assert busi.order_count(product) == 1
+    latest = busi.get("orders", product_id=product).json()["latest"]
+    assert [(o["gid"], o["user_id"], o["amount"], o["status"]) for o in latest] == [(gid, 7, 1, "created")]
+
+
+def test_sold_out_is_409_and_leaves_nothing_behind(busi, new_product, dtm):
+    product = new_product(0)
+    response = busi.purchase(user_id=7, product_id=product)
+    assert response.status_code == 409
+    body = response.json()
+    assert body["dtm_result"] == "FAILURE" and "sold out" in body["message"]
+    assert dtm.query(body["gid"])["transaction"]["status"] == "failed"  # aborted, not left prepared
+    assert busi.stock(product) == 0 and busi.order_count(product) == 0
+
+
+def test_create_order_delivered_twice_makes_one_order(busi, config, mysql, new_product):
+    product = new_product(1)
+    gid = f"test-{uuid.uuid4().hex}"
+    query = {"gid": gid, "trans_type": "msg", "branch_id": "01", "op": "action"}
+    payload = {"user_id": 3, "product_id": product, "amount": 1}
+    for _ in range(2):
+        response = busi.session.post(f"{config.busi_url}/createOrder", params=query, json=payload)
+        assert response.status_code == 200 and response.json() == {"dtm_result": "SUCCESS"}
+    assert orders_of_gid(mysql, gid) == 1
+
+
+def test_back_query_before_the_deduction(busi, config, dtm, redis, redis_barrier, mysql, new_product):
+    """DTM asks before the local transaction ran: 409, and the late deduction must then fail."""
+    product = new_product(3)
+    gid = new_gid(product)
+    query = {"gid": gid, "trans_type": "msg", "branch_id": "00", "op": "msg"}
+    assert busi.get("queryPrepared", **query).status_code == 409
+    assert redis.get(barrier_key(gid, "00", "msg", "01")) == b"rollback"
+
+    msg = Msg(dtm, gid).add({"user_id": 1, "product_id": product, "amount": 1}, f"{config.busi_url}/createOrder")
+    deduct = lambda barrier: redis_barrier.check_adjust_amount(barrier, stock_key(product), -1)  # noqa: E731
+    with pytest.raises(DtmDuplicated):
+        msg.do_and_submit(f"{config.busi_url}/queryPrepared", deduct)
+    assert busi.stock(product) == 3
+    assert dtm.query(gid)["transaction"]["status"] == "failed"
+    assert orders_of_gid(mysql, gid) == 0 and busi.order_count(product) == 0
+
+
+def test_an_unknown_outcome_is_settled_by_the_back_query(busi, config, dtm, mysql, redis_barrier, new_product):
+    """The deduction commits but its reply is lost: DoAndSubmit asks the back-query and submits."""
+    product = new_product(2)
+    gid = new_gid(product)
+    msg = Msg(dtm, gid).add({"user_id": 1, "product_id": product, "amount": 1}, f"{config.busi_url}/createOrder")
+
+    def deduct_then_lose_the_reply(barrier):
+        redis_barrier.check_adjust_amount(barrier, stock_key(product), -1)
+        raise TimeoutError("reply lost")
+
+    with pytest.raises(TimeoutError):
+        msg.do_and_submit(f"{config.busi_url}/queryPrepared", deduct_then_lose_the_reply)
+    assert wait_until(lambda: orders_of_gid(mysql, gid) == 1, ORDER_DEADLINE_S)
+    assert busi.stock(product) == 1

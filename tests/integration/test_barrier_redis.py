@@ -1,0 +1,69 @@
+"""The Redis barrier's Lua scripts, on the real Redis."""
+import uuid
+
+import pytest
+
+from saga import BranchBarrier, DtmDuplicated, DtmFailure
+from saga.barrier_redis import barrier_key
+
+KEY = "{t}-test-stock"
+
+
+@pytest.fixture
+def gid(redis):
+    redis.set(KEY, 5)
+    return f"{{t}}-{uuid.uuid4().hex}"
+
+
+def test_deducts_once_per_barrier(redis, redis_barrier, gid):
+    redis_barrier.check_adjust_amount(BranchBarrier("msg", gid, "00", "msg"), KEY, -2)
+    assert int(redis.get(KEY)) == 3
+    assert redis.get(barrier_key(gid, "00", "msg", "01")) == b"op"
+    assert 0 < redis.ttl(barrier_key(gid, "00", "msg", "01"))
+    with pytest.raises(DtmDuplicated):  # the same msg barrier again: refused, stock untouched
+        redis_barrier.check_adjust_amount(BranchBarrier("msg", gid, "00", "msg"), KEY, -2)
+    assert int(redis.get(KEY)) == 3
+
+
+def test_a_duplicate_action_is_ignored(redis, redis_barrier, gid):
+    for _ in range(2):
+        redis_barrier.check_adjust_amount(BranchBarrier("saga", gid, "01", "action"), KEY, -1)
+    assert int(redis.get(KEY)) == 4
+
+
+def test_never_below_zero_and_nothing_written(redis, redis_barrier, gid):
+    with pytest.raises(DtmFailure):
+        redis_barrier.check_adjust_amount(BranchBarrier("msg", gid, "00", "msg"), KEY, -6)
+    assert int(redis.get(KEY)) == 5
+    assert redis.get(barrier_key(gid, "00", "msg", "01")) is None
+
+
+def test_a_missing_key_is_a_failure(redis, redis_barrier, gid):
+    with pytest.raises(DtmFailure):
+        redis_barrier.check_adjust_amount(BranchBarrier("msg", gid, "00", "msg"), "{t}-no-such-key", -1)
+
+
+def test_compensation_before_its_action_is_empty_and_blocks_the_action(redis, redis_barrier, gid):
+    redis_barrier.check_adjust_amount(BranchBarrier("saga", gid, "01", "compensate"), KEY, 1)
+    assert int(redis.get(KEY)) == 5  # nothing to give back
+    assert redis.get(barrier_key(gid, "01", "action", "01")) == b"rollback"
+    redis_barrier.check_adjust_amount(BranchBarrier("saga", gid, "01", "action"), KEY, -1)
+    assert int(redis.get(KEY)) == 5  # the late action finds its barrier taken
+
+
+def test_query_prepared(redis, redis_barrier, gid):
+    redis_barrier.check_adjust_amount(BranchBarrier("msg", gid, "00", "msg"), KEY, -1)
+    redis_barrier.query_prepared(gid)  # committed: no exception
+    other = f"{{t}}-{uuid.uuid4().hex}"
+    with pytest.raises(DtmFailure):
+        redis_barrier.query_prepared(other)
+    assert redis.get(barrier_key(other, "00", "msg", "01")) == b"rollback"
+    with pytest.raises(DtmDuplicated):  # the local transaction, arriving late, does nothing
+        redis_barrier.check_adjust_amount(BranchBarrier("msg", other, "00", "msg"), KEY, -1)
+    assert int(redis.get(KEY)) == 4
+
+
+def test_scripts_are_called_by_sha(redis, redis_barrier, gid):
+    redis.script_flush()  # a restarted Redis: the client loads the script again by itself
+    redis_barrier.check_adjust_amount(BranchBarrier("msg", gid, "00", "msg"), KEY, -1)
+    assert redis.script_exists(redis_barrier._adjust_amount.sha) == [True]

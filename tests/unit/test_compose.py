@@ -1,0 +1,51 @@
+"""docker-compose.yml cannot run here (no Docker engine); check that it agrees with the code."""
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+import yaml
+
+from busi.config import Config, REPO_DIR
+
+COMPOSE = yaml.safe_load((REPO_DIR / "docker-compose.yml").read_text())
+SERVICES = COMPOSE["services"]
+BUSI_ENV = SERVICES["busi"]["environment"]
+
+
+def container_ports(service):
+    return {int(mapping.split(":")[-1]) for mapping in SERVICES[service].get("ports", [])}
+
+
+def test_the_four_services():
+    assert set(SERVICES) == {"dtm", "redis", "mysql", "busi"}
+    assert SERVICES["dtm"]["image"] == "yedf/dtm:1.19.0"  # pinned, the version the local stack builds
+    assert SERVICES["busi"]["build"] == "."
+
+
+def test_busi_environment_names_are_the_config_table():
+    config_names = {name.upper() for name in Config.__dataclass_fields__ if not name.startswith("local_")}
+    assert set(BUSI_ENV) <= config_names
+
+
+@pytest.mark.parametrize("variable, service", [
+    ("DTM_URL", "dtm"), ("REDIS_URL", "redis"), ("MYSQL_URL", "mysql"), ("BUSI_URL", "busi")])
+def test_urls_name_a_service_and_its_container_port(variable, service):
+    url = urlsplit(BUSI_ENV[variable])
+    assert url.hostname == service
+    assert url.port in container_ports(service)
+
+
+def test_busi_listens_where_its_url_points():
+    config = Config.from_env({k: str(v) for k, v in BUSI_ENV.items()})
+    assert config.busi_port in container_ports("busi")
+    assert urlsplit(config.busi_url).port == config.busi_port
+    assert urlsplit(config.dtm_url).path == urlsplit(Config().dtm_url).path
+
+
+def test_mysql_gets_the_project_schema():
+    mounts = [v.split(":") for v in SERVICES["mysql"]["volumes"]]
+    schema = [(Path(host), target) for host, target, *_ in mounts if target.startswith("/docker-entrypoint-initdb.d/")]
+    assert len(schema) == 1 and (REPO_DIR / schema[0][0]).resolve() == REPO_DIR / "busi" / "schema.sql"
+    database = urlsplit(BUSI_ENV["MYSQL_URL"]).path.lstrip("/")
+    assert f"CREATE DATABASE IF NOT EXISTS {database} " in (REPO_DIR / "busi" / "schema.sql").read_text()
+    assert database == urlsplit(Config().mysql_url).path.lstrip("/")

@@ -1,0 +1,33 @@
+"""Key formats: one purchase's Redis keys share one hash tag (one Cluster slot)."""
+import re
+
+from busi.stock import new_gid, stock_key
+from saga.barrier import BranchBarrier, InvalidBarrier
+from saga.barrier_redis import barrier_key
+
+import pytest
+
+
+def hash_tag(key):
+    return re.match(r"[^{]*\{([^}]*)\}", key).group(1)
+
+
+def test_stock_and_barrier_keys_share_the_hash_tag():
+    gid = new_gid(42)
+    keys = [stock_key(42), barrier_key(gid, "00", "msg", "01")]
+    assert {hash_tag(k) for k in keys} == {"p42"}
+    assert barrier_key(gid, "00", "msg", "01") == f"{gid}-00-msg-01"  # DTM's format
+
+
+def test_barrier_ids_count_from_01():
+    barrier = BranchBarrier("msg", "g", "00", "msg")
+    assert [barrier.new_barrier_id(), barrier.new_barrier_id()] == ["01", "02"]
+
+
+def test_barrier_from_query_needs_what_dtm_sends():
+    args = {"gid": "g", "trans_type": "msg", "branch_id": "01", "op": "action"}
+    assert BranchBarrier.from_query(args).gid == "g"
+    with pytest.raises(InvalidBarrier, match="gid"):
+        BranchBarrier.from_query({**args, "gid": ""})
+    with pytest.raises(InvalidBarrier, match="longer"):
+        BranchBarrier.from_query({**args, "gid": "g" * 129})
