@@ -21,19 +21,27 @@ mkdir -p "$RUN_DIR"
 say() { echo "stack: $*"; }
 die() { echo "stack: error: $*" >&2; exit 1; }
 alive() { [ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
+# port_free PORT NAME HINT: before starting a server, make sure nobody else listens there.
+port_free() {
+  if (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; then
+    die "port $1 for $2 is taken by another process: stop it, or $3"
+  fi
+}
 
-# wait_for NAME LOG SECONDS CMD...: poll CMD until it succeeds; else show LOG's tail.
+# wait_for NAME LOG PIDFILE SECONDS CMD...: poll CMD until it succeeds, then check that it
+# is our process that answers (not another one on the same port); else show LOG's tail.
 wait_for() {
-  local name=$1 log=$2 seconds=$3; shift 3
-  local deadline=$((SECONDS + seconds))
+  local name=$1 log=$2 pidfile=$3 seconds=$4; shift 4
+  local deadline=$((SECONDS + seconds)) problem=""
   until "$@" >/dev/null 2>&1; do
-    if [ $SECONDS -ge $deadline ]; then
-      echo "stack: error: $name did not come up within ${seconds}s. Last lines of $log:" >&2
-      tail -n 25 "$log" >&2 || true
-      exit 1
-    fi
+    [ $SECONDS -ge $deadline ] && { problem="did not come up within ${seconds}s"; break; }
     sleep 0.2
   done
+  [ -z "$problem" ] && ! alive "$pidfile" && problem="answers, but its process is gone (port taken by another server?)"
+  [ -z "$problem" ] && return
+  echo "stack: error: $name $problem. Last lines of $log:" >&2
+  tail -n 25 "$log" >&2 || true
+  exit 1
 }
 
 need_packages() {
@@ -54,11 +62,12 @@ need_packages() {
 redis_up() {
   local dir="$RUN_DIR/redis"; mkdir -p "$dir"
   if ! alive "$dir/redis.pid"; then
+    port_free "$REDIS_PORT" Redis "set REDIS_URL to use that server"
     say "starting Redis on 127.0.0.1:$REDIS_PORT"
     redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --dir "$dir" --daemonize yes \
       --pidfile "$dir/redis.pid" --logfile "$dir/redis.log" >/dev/null
   fi
-  wait_for Redis "$dir/redis.log" 20 redis-cli -p "$REDIS_PORT" ping
+  wait_for Redis "$dir/redis.log" "$dir/redis.pid" 20 redis-cli -p "$REDIS_PORT" ping
 }
 
 mysql_up() {
@@ -72,12 +81,13 @@ mysql_up() {
       || { tail -n 25 "$dir/install.log" >&2; die "mariadb-install-db failed"; }
   fi
   if ! alive "$dir/mysqld.pid"; then
+    port_free "$MYSQL_PORT" MariaDB "set MYSQL_URL to use that server"
     say "starting MariaDB on 127.0.0.1:$MYSQL_PORT"
     setsid mariadbd --no-defaults --datadir="$dir/data" --socket="$sock" --port="$MYSQL_PORT" \
       --bind-address=127.0.0.1 --pid-file="$dir/mysqld.pid" --log-error="$dir/mysqld.log" \
       --max-connections=500 "${as_root[@]}" </dev/null >/dev/null 2>&1 &
   fi
-  wait_for MariaDB "$dir/mysqld.log" 60 mariadb-admin --no-defaults --socket="$sock" -u "$(id -un)" ping
+  wait_for MariaDB "$dir/mysqld.log" "$dir/mysqld.pid" 60 mariadb-admin --no-defaults --socket="$sock" -u "$(id -un)" ping
   # The application's own account, named by MYSQL_URL; the schema itself is applied in Python.
   mariadb --no-defaults --socket="$sock" -u "$(id -un)" <<SQL
 CREATE USER IF NOT EXISTS '$MYSQL_USER'@'127.0.0.1' IDENTIFIED BY '$MYSQL_PASSWORD';
@@ -115,21 +125,23 @@ JsonRpcPort: $((DTM_PORT + 2))
 LogLevel: info
 YML
   if ! alive "$dir/dtm.pid"; then
+    port_free "$DTM_PORT" DTM "set DTM_URL to use that server"
     say "starting DTM $DTM_VERSION on 127.0.0.1:$DTM_PORT"
     (cd "$dir" && exec setsid "$DTM_BIN" -c conf.yml) </dev/null >>"$dir/dtm.log" 2>&1 &
     echo $! >"$dir/dtm.pid"
   fi
-  wait_for DTM "$dir/dtm.log" 30 curl -sf "${DTM_URL%/dtmsvr}/ping"
+  wait_for DTM "$dir/dtm.log" "$dir/dtm.pid" 30 curl -sf "${DTM_URL%/dtmsvr}/ping"
 }
 
 busi_start() {
   local dir="$RUN_DIR/busi"; mkdir -p "$dir"
   if ! alive "$dir/gunicorn.pid"; then
+    port_free "$BUSI_PORT" "the business service" "set BUSI_PORT to a free port"
     say "starting the business service (gunicorn, $BUSI_WORKERS workers) on $BUSI_HOST:$BUSI_PORT"
     .venv/bin/gunicorn -c busi/gunicorn_conf.py --daemon --pid "$dir/gunicorn.pid" \
       --error-logfile "$dir/busi.log" "busi.wsgi:app"
   fi
-  wait_for "business service" "$dir/busi.log" 30 curl -sf "$BUSI_URL/health"
+  wait_for "business service" "$dir/busi.log" "$dir/gunicorn.pid" 30 curl -sf "$BUSI_URL/health"
 }
 
 stop() { # stop PIDFILE NAME
