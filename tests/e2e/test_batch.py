@@ -2,6 +2,8 @@
 import subprocess
 import sys
 
+from crash_sim.bench import run_bench
+
 EXPECTED = [
     "reset product 1: stock 4, orders 0",
     "one purchase crashed: its worker died after the stock deduction, before submit",
@@ -30,3 +32,9 @@ def test_batch_command_from_outside(config):
     assert [line.split("] ", 1)[1] for line in lines] == EXPECTED
     elapsed = [float(line[1:].split("s]")[0]) for line in lines]
     assert elapsed == sorted(elapsed) and elapsed[-1] >= 3  # the back-query comes 3 s after the crash at the earliest
+
+
+def test_bench_runs_and_counts_both_paths(config):
+    lines = list(run_bench(config.busi_url, config.dtm_url, buyers=20, concurrency=4, pairs=5))
+    assert "(20 bought, 0 sold out)" in lines[1] and "(0 bought, 20 sold out)" in lines[2]
+    assert lines[-1].startswith("  pooled / per call: ")
