@@ -7,6 +7,7 @@ from sqlalchemy.engine import Engine
 
 from busi.config import API_PREFIX, Config
 from busi.orders import make_engine
+from crash_sim.client import BusiClient
 from saga import DtmClient, RedisBarrier
 
 
@@ -18,6 +19,7 @@ class Services:
     mysql: Engine
     dtm: DtmClient
     redis_barrier: RedisBarrier
+    busi: BusiClient  # this service's own API, for the batch simulation
 
 
 def create_app(config=None):
@@ -30,6 +32,7 @@ def create_app(config=None):
         mysql=make_engine(config.mysql_url),
         dtm=DtmClient(config.dtm_url),
         redis_barrier=RedisBarrier(client),
+        busi=BusiClient(config.busi_url),
     )
     from busi import api, errors
     app.register_blueprint(api.bp, url_prefix=API_PREFIX)

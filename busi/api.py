@@ -6,7 +6,6 @@ from flask import Blueprint, Response, request, stream_with_context
 from busi import flash_sale, orders, services, stock
 from busi.inputs import InvalidInput, json_object, params, parse_int
 from crash_sim.batch import BatchError, run_batch
-from crash_sim.client import BusiClient
 from saga import BranchBarrier
 from saga.result import STATUS_ERROR, answer_for, success
 
@@ -95,7 +94,7 @@ def flash_sales_batch():
     units = parse_int(values, "stock", default=4, minimum=1, maximum=1000)
     buyers = parse_int(values, "buyers", default=10, minimum=1, maximum=200)
     product_id = parse_int(values, "product_id", default=1, minimum=1)
-    client = BusiClient(services().config.busi_url)
+    client = services().busi
 
     def lines():
         try:
