@@ -21,7 +21,8 @@ def flash_sales():
 
 @bp.route("/flashSales-crash", methods=ANY)
 def flash_sales_crash():
-    """Like flashSales, but this worker process dies right after the deduction."""
+    """Like flashSales, but this worker process dies right after the deduction attempt
+    (whatever its outcome), before submit or abort."""
     return _purchase(crash_after_deduct=True)
 
 
@@ -35,7 +36,7 @@ def _purchase(crash_after_deduct):
     except Exception as err:
         body, status = answer_for(err)
         if status == STATUS_ERROR:
-            log.exception("gid=%s purchase outcome unknown; DTM's back-query will settle it", gid)
+            log.exception("gid=%s purchase failed; if its deduction ran, DTM's back-query settles it", gid)
         return {**body, "gid": gid}, status
     return success(gid=gid)
 
@@ -47,7 +48,7 @@ def create_order():
     payload = json_object()
     user_id = parse_int(payload, "user_id", minimum=1)
     product_id = parse_int(payload, "product_id", minimum=1)
-    amount = parse_int(payload, "amount", minimum=1)
+    amount = parse_int(payload, "amount", minimum=1, maximum=orders.AMOUNT_MAX)
     flash_sale.create_order(services(), barrier, user_id, product_id, amount)
     return success()
 

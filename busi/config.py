@@ -50,6 +50,8 @@ class Config:
             values[field.name] = _parse(field.name.upper(), raw, field.type)
         for name in ("dtm", "redis", "mysql"):
             values[f"local_{name}"] = f"{name.upper()}_URL" not in env
+        if "run_dir" in values:  # scripts cd elsewhere; a relative path would move with them
+            values["run_dir"] = os.path.abspath(values["run_dir"])
         config = cls(**values)
         if not config.busi_url:
             config = _replace(config, busi_url=f"http://127.0.0.1:{config.busi_port}{API_PREFIX}")

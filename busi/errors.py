@@ -18,7 +18,8 @@ def register(app):
 
     @app.errorhandler(HTTPException)
     def http_error(err):
-        return {"error": scrub(f"{err.name}: {err.description}")}, err.code
+        allow = {"Allow": ", ".join(err.valid_methods)} if getattr(err, "valid_methods", None) else {}
+        return {"error": scrub(f"{err.name}: {err.description}")}, err.code, allow
 
     @app.errorhandler(Exception)
     def dtm_answer(err):

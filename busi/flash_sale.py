@@ -37,7 +37,7 @@ def purchase(svc, gid, user_id, product_id, crash_after_deduct=False):
             raise SoldOut(f"product {product_id} is sold out") from None
         finally:
             if crash_after_deduct:
-                crash.die(f"gid={gid} after the Redis deduction, before submit")
+                crash.die(f"gid={gid} after the Redis deduction attempt, before submit or abort")
 
     msg.do_and_submit(f"{busi_url}/queryPrepared", deduct)
     log.info("gid=%s user %s bought product %s", gid, user_id, product_id)

@@ -3,8 +3,8 @@ import re
 
 from flask import request
 
-INT_MAX = 2**63 - 1  # BIGINT columns
-_INTEGER = re.compile(r"-?[0-9]+")
+INT_MAX = 2**63 - 1  # the BIGINT id columns
+_INTEGER = re.compile(r"-?[0-9]{1,19}")  # longer cannot be in range anyway
 
 
 class InvalidInput(ValueError):

@@ -1,6 +1,8 @@
 """The MySQL adapter: the pooled engine and the orders table."""
 from sqlalchemy import create_engine, text
 
+AMOUNT_MAX = 2**31 - 1  # orders.amount is an INT
+
 
 def make_engine(mysql_url, pool_size=4):
     """One pooled engine per process. pre_ping replaces connections MySQL closed while idle."""

@@ -1,4 +1,4 @@
--- The project schema. Applied by `python -m busi.setup` (local stack) and by MySQL's
+-- The project schema. Applied by `python -m busi setup` (local stack) and by MySQL's
 -- /docker-entrypoint-initdb.d (docker-compose.yml). Idempotent.
 CREATE DATABASE IF NOT EXISTS flash_sale DEFAULT CHARACTER SET utf8mb4;
 

@@ -7,15 +7,20 @@ as the business write: a duplicate insert means the work was already done or dec
 from dtmcli.barrier import BranchBarrier as DtmcliBranchBarrier
 from sqlalchemy import text
 
-from saga.result import DtmDuplicated
+from saga.result import DtmDuplicated, DtmFailure
 
 BARRIER_TABLE = "dtm_barrier.barrier"  # DTM's default table, created by busi/schema.sql
-GID_MAX_LEN = 128  # the barrier table's gid column
+# The barrier table's column sizes: INSERT IGNORE would silently truncate a longer value.
+MAX_LEN = {"trans_type": 45, "gid": 128, "branch_id": 128, "op": 45}
 # A two-phase message's local transaction is branch "00", op "msg", barrier "01".
 MSG_BRANCH, MSG_OP, MSG_BARRIER_ID = "00", "msg", "01"
 # A compensating op first marks its origin op, so a late origin call finds the barrier taken.
-ORIGIN_OP = {"cancel": "try", "compensate": "action"}
+ORIGIN_OP = {"cancel": "try", "compensate": "action", "rollback": "action"}
 
+_SELECT_REASON = text(
+    f"SELECT reason FROM {BARRIER_TABLE} "
+    "WHERE gid = :gid AND branch_id = :branch_id AND op = :op AND barrier_id = :barrier_id"
+)
 _INSERT = text(
     f"INSERT IGNORE INTO {BARRIER_TABLE} (trans_type, gid, branch_id, op, barrier_id, reason) "
     "VALUES (:trans_type, :gid, :branch_id, :op, :barrier_id, :reason)"
@@ -38,8 +43,9 @@ class BranchBarrier(DtmcliBranchBarrier):
         if missing:
             raise InvalidBarrier(f"missing query parameter(s) {', '.join(missing)}: "
                                  "this endpoint is a branch that DTM calls with gid, trans_type, branch_id and op")
-        if len(values["gid"]) > GID_MAX_LEN:
-            raise InvalidBarrier(f"gid is longer than {GID_MAX_LEN} characters")
+        for name, limit in MAX_LEN.items():
+            if len(values[name]) > limit:
+                raise InvalidBarrier(f"{name} is longer than {limit} characters")
         return cls(**values)
 
     def new_barrier_id(self):
@@ -53,8 +59,8 @@ class BranchBarrier(DtmcliBranchBarrier):
         bid = self.new_barrier_id()
         origin_op = ORIGIN_OP.get(self.op, "")
         with engine.begin() as conn:
-            origin_inserted = origin_op and self._insert(conn, origin_op, bid)
-            current_inserted = self._insert(conn, self.op, bid)
+            origin_inserted = origin_op and self._insert(conn, self.branch_id, origin_op, bid, self.op)
+            current_inserted = self._insert(conn, self.branch_id, self.op, bid, self.op)
             if self.op == MSG_OP and not current_inserted:
                 raise DtmDuplicated(self.gid)
             if origin_inserted or not current_inserted:
@@ -62,7 +68,19 @@ class BranchBarrier(DtmcliBranchBarrier):
             business(conn)
             return True
 
-    def _insert(self, conn, op, barrier_id):
-        row = {"trans_type": self.trans_type, "gid": self.gid, "branch_id": self.branch_id,
-               "op": op, "barrier_id": barrier_id, "reason": self.op}
+    def query_prepared(self, engine):
+        """The back-query for a msg whose local transaction is in MySQL: return if it
+        committed; raise DtmFailure if not, and mark it so that it never will. A local
+        transaction still running holds the row lock, so this waits for its outcome."""
+        key = {"gid": self.gid, "branch_id": MSG_BRANCH, "op": MSG_OP, "barrier_id": MSG_BARRIER_ID}
+        with engine.begin() as conn:
+            self._insert(conn, MSG_BRANCH, MSG_OP, MSG_BARRIER_ID, "rollback")
+        with engine.connect() as conn:
+            reason = conn.execute(_SELECT_REASON, key).scalar_one()
+        if reason == "rollback":
+            raise DtmFailure(f"gid {self.gid}: rolled back, its local transaction never ran")
+
+    def _insert(self, conn, branch_id, op, barrier_id, reason):
+        row = {"trans_type": self.trans_type, "gid": self.gid, "branch_id": branch_id,
+               "op": op, "barrier_id": barrier_id, "reason": reason}
         return conn.execute(_INSERT, row).rowcount > 0

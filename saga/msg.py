@@ -67,8 +67,11 @@ class Msg(DtmcliMsg):
         except Exception as err:
             log.warning("gid=%s back-query gave no answer (%s); DTM will ask it again", self.gid, err)
         else:
-            self.submit()
-            log.info("gid=%s submitted after the back-query found the local transaction", self.gid)
+            try:  # the error the caller must see is busi_call's, not this one
+                self.submit()
+                log.info("gid=%s submitted after the back-query found the local transaction", self.gid)
+            except (DtmFailure, DtmError) as err:
+                log.warning("gid=%s submit failed (%s); DTM's back-query will submit it", self.gid, err)
 
     def _abort_quietly(self):
         # DTM may have failed the message already (its back-query ran first); that is fine.

@@ -56,7 +56,7 @@ def success(**fields):
 def answer_for(error):
     """The body and status to answer for an exception raised while serving a DTM call."""
     if isinstance(error, DtmFailure):
-        return {"dtm_result": FAILURE, "message": str(error)}, STATUS_FAILURE
+        return {"dtm_result": FAILURE, "message": scrub(error)}, STATUS_FAILURE
     if isinstance(error, DtmOngoing):
-        return {"dtm_result": ONGOING, "message": str(error)}, STATUS_ONGOING
+        return {"dtm_result": ONGOING, "message": scrub(error)}, STATUS_ONGOING
     return {"error": scrub(f"{type(error).__name__}: {error}")}, STATUS_ERROR

@@ -11,8 +11,10 @@
 # is set in the environment (DTM_URL, REDIS_URL, MYSQL_URL) is not started here.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+PATH="$PATH:/usr/sbin:/sbin"  # mariadbd lives in /usr/sbin, outside a plain user's PATH
 PY=${PY:-.venv/bin/python}
-eval "$("$PY" -m busi config)"
+settings=$("$PY" -m busi config) || { echo "stack: error: cannot read the configuration (see above)" >&2; exit 1; }
+eval "$settings"
 DTM_VERSION=v1.19.0
 DTM_MODULE=github.com/dtm-labs/dtm
 DTM_BIN="$RUN_DIR/bin/dtm-$DTM_VERSION"
@@ -20,7 +22,13 @@ mkdir -p "$RUN_DIR"
 
 say() { echo "stack: $*"; }
 die() { echo "stack: error: $*" >&2; exit 1; }
-alive() { [ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
+# alive PIDFILE NAME: the pid file names a running process whose command line mentions NAME
+# (a stale pid file, after a reboot, may name an unrelated process that reused the pid).
+alive() {
+  [ -f "$1" ] || return 1
+  local pid; pid=$(cat "$1")
+  kill -0 "$pid" 2>/dev/null && tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q -- "$2"
+}
 # port_free PORT NAME HINT: before starting a server, make sure nobody else listens there.
 port_free() {
   if (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; then
@@ -28,16 +36,16 @@ port_free() {
   fi
 }
 
-# wait_for NAME LOG PIDFILE SECONDS CMD...: poll CMD until it succeeds, then check that it
-# is our process that answers (not another one on the same port); else show LOG's tail.
+# wait_for NAME LOG PIDFILE PROCESS SECONDS CMD...: poll CMD until it succeeds, then check
+# that our PROCESS answers (not another one on the same port); else show LOG's tail.
 wait_for() {
-  local name=$1 log=$2 pidfile=$3 seconds=$4; shift 4
+  local name=$1 log=$2 pidfile=$3 process=$4 seconds=$5; shift 5
   local deadline=$((SECONDS + seconds)) problem=""
   until "$@" >/dev/null 2>&1; do
     [ $SECONDS -ge $deadline ] && { problem="did not come up within ${seconds}s"; break; }
     sleep 0.2
   done
-  [ -z "$problem" ] && ! alive "$pidfile" && problem="answers, but its process is gone (port taken by another server?)"
+  [ -z "$problem" ] && ! alive "$pidfile" "$process" && problem="answers, but its process is gone (port taken by another server?)"
   [ -z "$problem" ] && return
   echo "stack: error: $name $problem. Last lines of $log:" >&2
   tail -n 25 "$log" >&2 || true
@@ -46,9 +54,9 @@ wait_for() {
 
 need_packages() {
   local missing=()
-  command -v redis-server >/dev/null || missing+=(redis-server)
-  command -v mariadbd >/dev/null || missing+=(mariadb-server)
-  command -v mariadb >/dev/null || missing+=(mariadb-client)
+  [ "$LOCAL_REDIS" = 1 ] && ! command -v redis-server >/dev/null && missing+=(redis-server)
+  [ "$LOCAL_MYSQL" = 1 ] && ! command -v mariadbd >/dev/null && missing+=(mariadb-server)
+  [ "$LOCAL_MYSQL" = 1 ] && ! command -v mariadb >/dev/null && missing+=(mariadb-client)
   command -v curl >/dev/null || missing+=(curl)
   [ ${#missing[@]} -eq 0 ] && return
   if [ "$(id -u)" -ne 0 ]; then
@@ -61,13 +69,13 @@ need_packages() {
 
 redis_up() {
   local dir="$RUN_DIR/redis"; mkdir -p "$dir"
-  if ! alive "$dir/redis.pid"; then
+  if ! alive "$dir/redis.pid" redis-server; then
     port_free "$REDIS_PORT" Redis "set REDIS_URL to use that server"
     say "starting Redis on 127.0.0.1:$REDIS_PORT"
     redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --dir "$dir" --daemonize yes \
       --pidfile "$dir/redis.pid" --logfile "$dir/redis.log" >/dev/null
   fi
-  wait_for Redis "$dir/redis.log" "$dir/redis.pid" 20 redis-cli -p "$REDIS_PORT" ping
+  wait_for Redis "$dir/redis.log" "$dir/redis.pid" redis-server 20 redis-cli -p "$REDIS_PORT" ping
 }
 
 mysql_up() {
@@ -80,14 +88,14 @@ mysql_up() {
       --auth-root-authentication-method=socket --skip-test-db >"$dir/install.log" 2>&1 \
       || { tail -n 25 "$dir/install.log" >&2; die "mariadb-install-db failed"; }
   fi
-  if ! alive "$dir/mysqld.pid"; then
+  if ! alive "$dir/mysqld.pid" mariadbd; then
     port_free "$MYSQL_PORT" MariaDB "set MYSQL_URL to use that server"
     say "starting MariaDB on 127.0.0.1:$MYSQL_PORT"
     setsid mariadbd --no-defaults --datadir="$dir/data" --socket="$sock" --port="$MYSQL_PORT" \
       --bind-address=127.0.0.1 --pid-file="$dir/mysqld.pid" --log-error="$dir/mysqld.log" \
       --max-connections=500 "${as_root[@]}" </dev/null >/dev/null 2>&1 &
   fi
-  wait_for MariaDB "$dir/mysqld.log" "$dir/mysqld.pid" 60 mariadb-admin --no-defaults --socket="$sock" -u "$(id -un)" ping
+  wait_for MariaDB "$dir/mysqld.log" "$dir/mysqld.pid" mariadbd 60 mariadb-admin --no-defaults --socket="$sock" -u "$(id -un)" ping
   # The application's own account, named by MYSQL_URL; the schema itself is applied in Python.
   mariadb --no-defaults --socket="$sock" -u "$(id -un)" <<SQL
 CREATE USER IF NOT EXISTS '$MYSQL_USER'@'127.0.0.1' IDENTIFIED BY '$MYSQL_PASSWORD';
@@ -98,7 +106,9 @@ SQL
 
 dtm_build() {
   [ -x "$DTM_BIN" ] && return
-  command -v go >/dev/null || die "go not found: install Go 1.21 or newer (it fetches DTM from the Go module proxy)"
+  local go_minor
+  go_minor=$(go env GOVERSION 2>/dev/null | sed -n 's/^go1\.\([0-9]*\).*/\1/p')
+  [ "${go_minor:-0}" -ge 21 ] || die "Go 1.21 or newer is needed to build DTM (found: $(go version 2>&1)); Debian 12's golang-go is 1.19, too old"
   say "building the DTM server $DTM_VERSION from the Go module proxy (a few minutes, once)"
   # `go install module@version` also reads the module's version list, which the proxy
   # refuses for this module (403); downloading the tagged version and building it does not.
@@ -124,32 +134,38 @@ GrpcPort: $((DTM_PORT + 1))
 JsonRpcPort: $((DTM_PORT + 2))
 LogLevel: info
 YML
-  if ! alive "$dir/dtm.pid"; then
-    port_free "$DTM_PORT" DTM "set DTM_URL to use that server"
+  if ! alive "$dir/dtm.pid" "$DTM_BIN"; then
+    for port in "$DTM_PORT" $((DTM_PORT + 1)) $((DTM_PORT + 2)); do  # HTTP, gRPC, JSON-RPC
+      port_free "$port" DTM "set DTM_URL to use that server"
+    done
     say "starting DTM $DTM_VERSION on 127.0.0.1:$DTM_PORT"
     (cd "$dir" && exec setsid "$DTM_BIN" -c conf.yml) </dev/null >>"$dir/dtm.log" 2>&1 &
     echo $! >"$dir/dtm.pid"
   fi
-  wait_for DTM "$dir/dtm.log" "$dir/dtm.pid" 30 curl -sf "${DTM_URL%/dtmsvr}/ping"
+  wait_for DTM "$dir/dtm.log" "$dir/dtm.pid" "$DTM_BIN" 30 curl -sf "${DTM_URL%/dtmsvr}/ping"
 }
 
 busi_start() {
   local dir="$RUN_DIR/busi"; mkdir -p "$dir"
-  if ! alive "$dir/gunicorn.pid"; then
+  if ! alive "$dir/gunicorn.pid" gunicorn; then
     port_free "$BUSI_PORT" "the business service" "set BUSI_PORT to a free port"
     say "starting the business service (gunicorn, $BUSI_WORKERS workers) on $BUSI_HOST:$BUSI_PORT"
-    .venv/bin/gunicorn -c busi/gunicorn_conf.py --daemon --pid "$dir/gunicorn.pid" \
+    "$PY" -m gunicorn -c busi/gunicorn_conf.py --daemon --pid "$dir/gunicorn.pid" \
       --error-logfile "$dir/busi.log" "busi.wsgi:app"
   fi
-  wait_for "business service" "$dir/busi.log" "$dir/gunicorn.pid" 30 curl -sf "$BUSI_URL/health"
+  wait_for "business service" "$dir/busi.log" "$dir/gunicorn.pid" gunicorn 30 curl -sf "$BUSI_URL/health"
 }
 
-stop() { # stop PIDFILE NAME
-  alive "$1" || return 0
-  say "stopping $2"
+stop() { # stop PIDFILE PROCESS NAME
+  alive "$1" "$2" || { rm -f "$1"; return 0; }
+  say "stopping $3"
   local pid; pid=$(cat "$1"); kill "$pid"
   local deadline=$((SECONDS + 30))
   while kill -0 "$pid" 2>/dev/null && [ $SECONDS -lt $deadline ]; do sleep 0.2; done
+  if kill -0 "$pid" 2>/dev/null; then
+    say "$3 (pid $pid) ignored SIGTERM for 30 s; killing it"
+    kill -9 "$pid"
+  fi
   rm -f "$1"
 }
 
@@ -162,12 +178,12 @@ case "${1:-}" in
     "$PY" -m busi setup
     ;;
   busi-start) busi_start ;;
-  busi-restart) stop "$RUN_DIR/busi/gunicorn.pid" "business service"; busi_start ;;
+  busi-restart) stop "$RUN_DIR/busi/gunicorn.pid" gunicorn "business service"; busi_start ;;
   down)
-    stop "$RUN_DIR/busi/gunicorn.pid" "business service"
-    stop "$RUN_DIR/dtm/dtm.pid" DTM
-    stop "$RUN_DIR/mysql/mysqld.pid" MariaDB
-    stop "$RUN_DIR/redis/redis.pid" Redis
+    stop "$RUN_DIR/busi/gunicorn.pid" gunicorn "business service"
+    stop "$RUN_DIR/dtm/dtm.pid" "$DTM_BIN" DTM
+    stop "$RUN_DIR/mysql/mysqld.pid" mariadbd MariaDB
+    stop "$RUN_DIR/redis/redis.pid" redis-server Redis
     ;;
   *) die "usage: scripts/stack.sh up | busi-start | busi-restart | down" ;;
 esac

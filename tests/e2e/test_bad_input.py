@@ -1,6 +1,8 @@
 """Bad input gets a 400 with a JSON error, and nothing changes."""
 import pytest
 
+from busi.orders import orders_of_gid
+
 GID_QUERY = {"gid": "bad-input-gid", "trans_type": "msg", "branch_id": "01", "op": "action"}
 ORDER = {"user_id": 1, "product_id": 1, "amount": 1}
 
@@ -28,6 +30,8 @@ def cases(product):
          "JSON object"),
         ("POST", "createOrder", GID_QUERY, {"json": {**order, "user_id": "one"}}, "user_id must be an integer"),
         ("POST", "createOrder", GID_QUERY, {"json": [1, 2]}, "JSON object"),
+        ("POST", "createOrder", GID_QUERY, {"json": {**order, "amount": 2**31}}, "amount must be between"),
+        ("POST", "flashSales", {"product_id": product}, {"data": {"user_id": "9" * 5000}}, "user_id must be"),
         ("GET", "queryPrepared", {}, {}, "missing query parameter(s)"),
         ("POST", "reset", {"stock": "-1", "product_id": product}, {}, "stock must be between"),
         ("POST", "reset", {"stock": "many", "product_id": product}, {}, "stock must be an integer"),
@@ -38,16 +42,22 @@ def cases(product):
 
 
 @pytest.mark.parametrize("index", range(len(cases(0))))
-def test_bad_input_is_400_with_json_and_changes_nothing(busi, config, product, redis, index):
+def test_bad_input_is_400_with_json_and_changes_nothing(busi, config, product, redis, mysql, index):
     method, path, query, kwargs, mention = cases(product)[index]
-    before = (busi.stock(product), busi.order_count(product), redis.dbsize())
+
+    def state():  # the product's stock, orders and Redis keys; the orders of the test gid
+        return (busi.stock(product), busi.order_count(product), sorted(redis.scan_iter(f"{{p{product}}}*")),
+                orders_of_gid(mysql, GID_QUERY["gid"]))
+
+    before = state()
     response = busi.session.request(method, f"{config.busi_url}/{path}", params=query, **kwargs)
     assert response.status_code == 400, response.text
     assert mention in response.json()["error"]
-    assert (busi.stock(product), busi.order_count(product), redis.dbsize()) == before
+    assert state() == before
 
 
 def test_unknown_path_and_method_are_json_too(busi, config):
     assert busi.session.get(f"{config.busi_url}/nothing-here").json()["error"].startswith("Not Found")
     response = busi.session.get(f"{config.busi_url}/reset", params={"stock": 1})
     assert response.status_code == 405 and "error" in response.json()
+    assert "POST" in response.headers["Allow"]

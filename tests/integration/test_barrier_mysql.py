@@ -5,7 +5,7 @@ import pytest
 from sqlalchemy import text
 
 from busi.orders import insert_order, orders_of_gid
-from saga import BranchBarrier, DtmDuplicated
+from saga import BranchBarrier, DtmDuplicated, DtmFailure
 
 PRODUCT = 9001
 
@@ -60,6 +60,17 @@ def test_msg_op_duplicate_is_refused(mysql):
     with pytest.raises(DtmDuplicated):
         BranchBarrier("msg", gid, "00", "msg").call(mysql, lambda conn: create(conn, gid))
     assert orders_of_gid(mysql, gid) == 0
+
+
+def test_query_prepared_after_and_before_the_local_transaction(mysql):
+    committed, never_ran = new_gid(), new_gid()
+    BranchBarrier("msg", committed, "00", "msg").call(mysql, lambda conn: create(conn, committed))
+    BranchBarrier("msg", committed, "00", "msg").query_prepared(mysql)  # committed: no exception
+    with pytest.raises(DtmFailure):
+        BranchBarrier("msg", never_ran, "00", "msg").query_prepared(mysql)
+    with pytest.raises(DtmDuplicated):  # the late local transaction finds the rollback mark
+        BranchBarrier("msg", never_ran, "00", "msg").call(mysql, lambda conn: create(conn, never_ran))
+    assert orders_of_gid(mysql, never_ran) == 0
 
 
 def test_gid_is_data_not_sql(mysql):

@@ -63,7 +63,16 @@ def test_query_prepared(redis, redis_barrier, gid):
     assert int(redis.get(KEY)) == 4
 
 
+def calls(redis, command):
+    return redis.info("commandstats").get(f"cmdstat_{command}", {}).get("calls", 0)
+
+
 def test_scripts_are_called_by_sha(redis, redis_barrier, gid):
     redis.script_flush()  # a restarted Redis: the client loads the script again by itself
-    redis_barrier.check_adjust_amount(BranchBarrier("msg", gid, "00", "msg"), KEY, -1)
-    assert redis.script_exists(redis_barrier._adjust_amount.sha) == [True]
+    before = {command: calls(redis, command) for command in ("eval", "evalsha", "script|load")}
+    for _ in range(3):
+        redis_barrier.check_adjust_amount(BranchBarrier("msg", f"{gid}-{_}", "00", "msg"), KEY, -1)
+    assert calls(redis, "eval") == before["eval"]  # the script text is never sent per call
+    assert calls(redis, "script|load") == before["script|load"] + 1  # loaded once
+    assert calls(redis, "evalsha") >= before["evalsha"] + 3
+    assert int(redis.get(KEY)) == 2

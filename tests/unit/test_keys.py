@@ -29,5 +29,7 @@ def test_barrier_from_query_needs_what_dtm_sends():
     assert BranchBarrier.from_query(args).gid == "g"
     with pytest.raises(InvalidBarrier, match="gid"):
         BranchBarrier.from_query({**args, "gid": ""})
-    with pytest.raises(InvalidBarrier, match="longer"):
+    with pytest.raises(InvalidBarrier, match="gid is longer"):
         BranchBarrier.from_query({**args, "gid": "g" * 129})
+    with pytest.raises(InvalidBarrier, match="op is longer"):  # would be truncated into another op
+        BranchBarrier.from_query({**args, "op": "action" + "x" * 40})
