@@ -66,7 +66,7 @@ class Config:
 
 
 def _parse(name, raw, kind):
-    if kind in (int, "int"):
+    if kind is int:
         try:
             return int(raw)
         except ValueError:

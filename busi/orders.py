@@ -1,13 +1,17 @@
 """The MySQL adapter: the pooled engine and the orders table."""
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, make_url, text
 
 AMOUNT_MAX = 2**31 - 1  # orders.amount is an INT
 
 
+def sqlalchemy_url(mysql_url):
+    """MYSQL_URL with the driver this project uses (PyMySQL)."""
+    return make_url(mysql_url.replace("mysql://", "mysql+pymysql://", 1))
+
+
 def make_engine(mysql_url, pool_size=4):
     """One pooled engine per process. pre_ping replaces connections MySQL closed while idle."""
-    url = mysql_url.replace("mysql://", "mysql+pymysql://", 1)
-    return create_engine(url, pool_size=pool_size, max_overflow=8, pool_pre_ping=True, pool_recycle=3600)
+    return create_engine(sqlalchemy_url(mysql_url), pool_size=pool_size, max_overflow=8, pool_pre_ping=True, pool_recycle=3600)
 
 
 def insert_order(conn, gid, user_id, product_id, amount):

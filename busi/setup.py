@@ -5,9 +5,10 @@ Runs against whatever MYSQL_URL and REDIS_URL point to; every step is idempotent
 from pathlib import Path
 
 import redis
-from sqlalchemy import create_engine, make_url
+from sqlalchemy import create_engine
 
 from busi.config import Config
+from busi.orders import sqlalchemy_url
 from busi.stock import seed_stock
 
 SCHEMA = Path(__file__).with_name("schema.sql")
@@ -16,8 +17,7 @@ FIRST_STOCK = 100
 
 def apply_schema(mysql_url):
     # Connect without a database: the schema creates the databases it uses.
-    server_url = make_url(mysql_url.replace("mysql://", "mysql+pymysql://", 1)).set(database="")
-    engine = create_engine(server_url)
+    engine = create_engine(sqlalchemy_url(mysql_url).set(database=""))
     statements = [s.strip() for s in SCHEMA.read_text().split(";")]
     with engine.begin() as conn:
         for statement in statements:
