@@ -5,7 +5,7 @@ import redis
 from flask import Flask, current_app
 from sqlalchemy.engine import Engine
 
-from busi.config import API_PREFIX, Config
+from busi.config import API_PREFIX, SECRET_FILE, Config
 from busi.orders import make_engine
 from crash_sim.client import BusiClient
 from saga import DtmClient, RedisBarrier
@@ -24,6 +24,9 @@ class Services:
 
 def create_app(config=None):
     config = config or Config.from_env()
+    if not config.branch_secret:
+        raise ValueError(f"no branch secret: set BRANCH_SECRET, or run `scripts/stack.sh up`, which writes "
+                         f"one to {config.run_dir}/{SECRET_FILE}")
     app = Flask(__name__)
     client = redis.Redis.from_url(config.redis_url, socket_timeout=5, health_check_interval=30)
     app.extensions["busi"] = Services(
@@ -34,8 +37,11 @@ def create_app(config=None):
         redis_barrier=RedisBarrier(client),
         busi=BusiClient(config.busi_url),
     )
-    from busi import api, errors
+    from busi import api, branches, demo, errors
     app.register_blueprint(api.bp, url_prefix=API_PREFIX)
+    app.register_blueprint(branches.bp, url_prefix=API_PREFIX)
+    if config.demo_endpoints:
+        app.register_blueprint(demo.bp, url_prefix=API_PREFIX)
     errors.register(app)
     return app
 

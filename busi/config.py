@@ -10,10 +10,14 @@
 | BUSI_URL      | http://127.0.0.1:$BUSI_PORT/api/busi            | how DTM (and the batch) reach busi      |
 | BUSI_WORKERS  | 8                                               | gunicorn sync workers (at least 2)      |
 | RUN_DIR       | .run in the repository                          | local servers' data, logs, pid files    |
+| BRANCH_SECRET | read from $RUN_DIR/branch_secret (stack.sh)     | key of the branch tokens DTM sends back |
+| DEMO_ENDPOINTS| 1                                               | 0: reset, batch and crash answer 404    |
 
 Setting DTM_URL, REDIS_URL or MYSQL_URL means "that server already runs": the local
 stack script then starts nothing for it. `python -m busi config` prints the resolved
-values as shell assignments, which is how scripts/stack.sh reads this same table.
+values as shell assignments, which is how scripts/stack.sh reads this same table (all but
+the secret). BRANCH_SECRET signs the token that only DTM can send back to the branches;
+the local stack writes a random one to $RUN_DIR/branch_secret on first start.
 """
 import os
 import shlex
@@ -23,6 +27,8 @@ from urllib.parse import urlsplit
 
 REPO_DIR = Path(__file__).resolve().parent.parent
 API_PREFIX = "/api/busi"
+SECRET_FILE = "branch_secret"  # in RUN_DIR, written by scripts/stack.sh
+_BOOLS = {"1": True, "true": True, "yes": True, "0": False, "false": False, "no": False}
 
 
 @dataclass(frozen=True)
@@ -35,6 +41,8 @@ class Config:
     busi_url: str = ""
     busi_workers: int = 8
     run_dir: str = str(REPO_DIR / ".run")
+    branch_secret: str = ""
+    demo_endpoints: bool = True
     # Which servers the local stack must start: those whose URL was not given.
     local_dtm: bool = True
     local_redis: bool = True
@@ -52,6 +60,8 @@ class Config:
             values[f"local_{name}"] = f"{name.upper()}_URL" not in env
         if "run_dir" in values:  # scripts cd elsewhere; a relative path would move with them
             values["run_dir"] = os.path.abspath(values["run_dir"])
+        if not values.get("branch_secret"):
+            values["branch_secret"] = _read_secret(Path(values.get("run_dir", cls.run_dir)) / SECRET_FILE)
         config = cls(**values)
         if not config.busi_url:
             config = _replace(config, busi_url=f"http://127.0.0.1:{config.busi_port}{API_PREFIX}")
@@ -65,7 +75,18 @@ class Config:
         return urlsplit(getattr(self, url_field)).port
 
 
+def _read_secret(path):
+    try:
+        return path.read_text().strip()
+    except FileNotFoundError:
+        return ""  # create_app refuses to start without one; unit tests need none
+
+
 def _parse(name, raw, kind):
+    if kind is bool:
+        if raw.lower() not in _BOOLS:
+            raise ValueError(f"{name} must be 1 or 0 (or true/false), got {raw!r}")
+        return _BOOLS[raw.lower()]
     if kind is int:
         try:
             return int(raw)
@@ -82,6 +103,8 @@ def shell_lines(config):
     """The config as `NAME=value` lines that a shell script can eval."""
     lines = []
     for field in fields(config):
+        if field.name == "branch_secret":  # the shell has no use for it; keep it out of ps and logs
+            continue
         value = getattr(config, field.name)
         if isinstance(value, bool):
             value = int(value)

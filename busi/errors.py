@@ -4,7 +4,7 @@ import logging
 from werkzeug.exceptions import HTTPException
 
 from busi.inputs import InvalidInput
-from saga import InvalidBarrier
+from saga import InvalidBarrier, InvalidToken
 from saga.result import STATUS_ERROR, answer_for, scrub
 
 log = logging.getLogger(__name__)
@@ -15,6 +15,10 @@ def register(app):
     @app.errorhandler(InvalidBarrier)
     def bad_input(err):
         return {"error": scrub(err)}, 400
+
+    @app.errorhandler(InvalidToken)
+    def not_from_dtm(err):
+        return {"error": scrub(err)}, 401
 
     @app.errorhandler(HTTPException)
     def http_error(err):

@@ -7,28 +7,41 @@ import logging
 
 from busi import orders, stock
 from crash_sim import crash
-from saga import DtmFailure, DtmDuplicated, Msg
+from saga import DtmDuplicated, DtmFailure, Msg, branch_token
 
 log = logging.getLogger(__name__)
 
-# A crashed purchase's message is back-queried this long after prepare (DTM's own
-# flash-sale example uses 3 s), instead of the server's 35 s default.
-CRASH_TIMEOUT_TO_FAIL_S = 3
+# A message still prepared this long after prepare is back-queried by DTM (its own flash-sale
+# example uses 3 s). A purchase goes from prepare to submit in milliseconds; one that lost
+# its process, its Redis or its DTM reply is settled within seconds instead of after the
+# server's 35 s default. A purchase stalled longer is rolled back: a 409, never a lost unit.
+TIMEOUT_TO_FAIL_S = 3
+# DTM's cron first looks at a message RETRY_INTERVAL_S after prepare, in whole seconds. A
+# look before timeout_to_fail finds nothing to do and, on the boltdb store, leases the message
+# for the server's 10 s: so look no sooner than timeout_to_fail + 1. A createOrder that fails
+# (MySQL down) is retried after twice that, then doubling: 8, 16, 32 s ...
+RETRY_INTERVAL_S = TIMEOUT_TO_FAIL_S + 1
 
 
 class SoldOut(DtmFailure):
     pass
 
 
-def purchase(svc, gid, user_id, product_id, crash_after_deduct=False):
+def purchase(svc, gid, user_id, product_id, crash_at=None):
     """Buy one unit. Returns when the message is submitted (DTM then creates the order);
-    raises SoldOut, DtmDuplicated, or an error whose outcome DTM will settle."""
+    raises SoldOut, DtmDuplicated, or an error whose outcome DTM will settle.
+    crash_at: a crash point (crash_sim.crash.POINTS) this purchase dies at, for the demos."""
     busi_url = svc.config.busi_url
-    msg = Msg(svc.dtm, gid, timeout_to_fail=CRASH_TIMEOUT_TO_FAIL_S if crash_after_deduct else 0)
+    branch_headers = branch_token.headers(svc.config.branch_secret, gid)
+    if crash_at in crash.BRANCH_POINTS:
+        branch_headers[crash.HEADER] = crash_at
+    msg = Msg(svc.dtm, gid, timeout_to_fail=TIMEOUT_TO_FAIL_S, retry_interval=RETRY_INTERVAL_S,
+              branch_headers=branch_headers)
     msg.add({"user_id": user_id, "product_id": product_id, "amount": stock.STOCK_AMOUNT_PER_ORDER},
             f"{busi_url}/createOrder")
 
     def deduct(barrier):
+        crash.point(crash_at, "after_prepare", gid)
         try:
             stock.deduct(svc.redis_barrier, barrier, product_id)
         except DtmDuplicated:
@@ -36,15 +49,17 @@ def purchase(svc, gid, user_id, product_id, crash_after_deduct=False):
         except DtmFailure:
             raise SoldOut(f"product {product_id} is sold out") from None
         finally:
-            if crash_after_deduct:
-                crash.die(f"gid={gid} after the Redis deduction attempt, before submit or abort")
+            crash.point(crash_at, "after_deduct", gid)
 
     msg.do_and_submit(f"{busi_url}/queryPrepared", deduct)
+    crash.point(crash_at, "after_submit", gid)
     log.info("gid=%s user %s bought product %s", gid, user_id, product_id)
 
 
-def create_order(svc, barrier, user_id, product_id, amount):
+def create_order(svc, barrier, user_id, product_id, amount, crash_at=None):
     """Insert the order of barrier.gid, once, whatever number of times DTM delivers it."""
     created = barrier.call(svc.mysql, lambda conn: orders.insert_order(conn, barrier.gid, user_id, product_id, amount))
     log.info("gid=%s order %s", barrier.gid, "created" if created else "already created, delivery ignored")
+    if created:  # DTM's retry then finds the barrier taken, so the crash happens once
+        crash.point(crash_at, "after_order_commit", barrier.gid)
     return created

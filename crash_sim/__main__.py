@@ -1,14 +1,19 @@
 """python -m crash_sim batch [--url URL] [--stock 4] [--buyers 10]
 python -m crash_sim bench [--url URL] [--dtm-url URL] [--buyers 400]
+python -m crash_sim faults [--only KEY ...] [--buyers 200] [--stock 60]
 
 batch: the batch scenario from outside, against a running business service (make up),
 its lines printed with the elapsed time of each. bench: throughput figures (bench.py).
+faults: the fault matrix against the local stack (faults.py); exit 1 unless every row held.
 """
 import argparse
 import sys
 import time
 
+from tabulate import tabulate
+
 from busi.config import Config
+from crash_sim import faults
 from crash_sim.batch import BatchError, run_batch
 from crash_sim.bench import run_bench
 from crash_sim.client import BusiClient
@@ -27,8 +32,14 @@ def main(argv=None):
     bench.add_argument("--url", default=config.busi_url, help="the business service's API base URL")
     bench.add_argument("--dtm-url", default=config.dtm_url)
     bench.add_argument("--buyers", type=int, default=400)
+    matrix = commands.add_parser("faults", help="every fault of the matrix, one sale each; a table")
+    matrix.add_argument("--only", nargs="+", choices=list(faults.BY_KEY), help="these rows only")
+    matrix.add_argument("--buyers", type=int, default=faults.BUYERS)
+    matrix.add_argument("--stock", type=int, default=faults.STOCK)
     args = parser.parse_args(argv)
 
+    if args.command == "faults":
+        return run_faults(config, args)
     if args.command == "bench":
         lines = run_bench(args.url, args.dtm_url, args.buyers)
     else:
@@ -41,6 +52,25 @@ def main(argv=None):
         print(f"[{time.monotonic() - start:6.2f}s] error: {err}", file=sys.stderr)
         return 1
     return 0
+
+
+def run_faults(config, args):
+    matrix = faults.Matrix(config, buyers=args.buyers, stock=args.stock)
+    chosen = [faults.BY_KEY[key] for key in args.only] if args.only else faults.FAULTS
+    rows, broken = [], 0
+    for number, fault in enumerate(chosen, 1):
+        if not matrix.runnable(fault):
+            print(f"[{number}/{len(chosen)}] {fault.label}: skipped, {fault.server.upper()}_URL names a server "
+                  "this stack did not start", file=sys.stderr)
+            continue
+        print(f"[{number}/{len(chosen)}] {fault.label} ...", file=sys.stderr, flush=True)
+        row = matrix.run(fault)
+        rows.append(row.cells())
+        for problem in row.audit.problems():
+            broken += 1
+            print(f"    BROKEN: {problem}", file=sys.stderr)
+    print(tabulate(rows, headers=faults.HEADERS, tablefmt="plain", numalign="right"))
+    return 1 if broken else 0
 
 
 if __name__ == "__main__":

@@ -11,7 +11,7 @@ TIMEOUT_S = 60
 class BusiClient:
     def __init__(self, busi_url):
         self.url = busi_url.rstrip("/")
-        self.session = _pooled_session(16)
+        self.session = pooled_session(16)
 
     def get(self, path, **params):
         return self.session.get(f"{self.url}/{path}", params=params, timeout=TIMEOUT_S)
@@ -42,7 +42,7 @@ class BusiClient:
     def purchase_many(self, user_ids, product_id=1):
         """One purchase per user id, all at once, each on its own connection; the
         responses in the same order."""
-        crowd = _pooled_session(len(user_ids))
+        crowd = pooled_session(len(user_ids))
         with crowd, ThreadPoolExecutor(max_workers=len(user_ids)) as pool:
             return list(pool.map(lambda user: self.purchase(user, product_id, crowd), user_ids))
 
@@ -52,7 +52,8 @@ class BusiClient:
         return response.json()
 
 
-def _pooled_session(pool_size):
+def pooled_session(pool_size):
+    """A requests Session keeping up to pool_size connections to one host."""
     session = requests.Session()
     session.mount("http://", HTTPAdapter(pool_connections=1, pool_maxsize=pool_size))
     return session

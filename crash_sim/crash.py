@@ -1,7 +1,9 @@
-"""The crash point: the serving process really dies, like a kill -9 or a power cut.
+"""Crash points: the serving process really dies, like a kill -9 or a power cut.
 
 os._exit skips every finally block, atexit hook and buffered write, so nothing gets the
-chance to submit the message: only DTM's back-query can finish the purchase.
+chance to finish the step: only DTM (its back-query, or its retry of a branch) can.
+A request arms at most one point by name (`flashSales-crash?at=after_submit`); points
+reached inside a branch travel there in the transaction's branch_headers, under HEADER.
 """
 import logging
 import os
@@ -10,7 +12,24 @@ import os
 # those (worker boot error, app load error). Any other code just gets a new worker.
 CRASH_EXIT_CODE = 86
 
+# name -> where the process dies; the fault matrix (crash_sim/faults.py) has a row for each.
+POINTS = {
+    "after_prepare": "the purchase dies after prepare, before the deduction",
+    "after_deduct": "the purchase dies after the deduction attempt, before submit or abort",
+    "after_submit": "the purchase dies after submit, before answering",
+    "after_order_commit": "createOrder dies after its commit, before answering",
+}
+DEFAULT_POINT = "after_deduct"  # the batch's and the README's crash
+BRANCH_POINTS = {"after_order_commit"}  # reached in a branch that DTM calls, not in the purchase
+HEADER = "Crash-At"
+
 log = logging.getLogger(__name__)
+
+
+def point(armed, name, gid):
+    """Die here if the request armed this point."""
+    if armed == name:
+        die(f"gid={gid} at {name}: {POINTS[name]}")
 
 
 def die(where):

@@ -2,9 +2,11 @@
 and Redis, and DTM's result protocol. Built on the PyPI `dtmcli` client where it is right."""
 from saga.barrier import BranchBarrier, InvalidBarrier
 from saga.barrier_redis import RedisBarrier
+from saga import branch_token
+from saga.branch_token import InvalidToken
 from saga.dtm_client import DtmClient
 from saga.msg import Msg
 from saga.result import DtmDuplicated, DtmError, DtmFailure, DtmOngoing
 
-__all__ = ["BranchBarrier", "InvalidBarrier", "RedisBarrier", "DtmClient", "Msg",
+__all__ = ["branch_token", "BranchBarrier", "InvalidBarrier", "RedisBarrier", "InvalidToken", "DtmClient", "Msg",
            "DtmDuplicated", "DtmError", "DtmFailure", "DtmOngoing"]

@@ -33,10 +33,20 @@ class DtmClient:
             raise DtmError(f"DTM query for {gid} answered HTTP {response.status_code}: {response.text[:300]}")
         return response.json()
 
-    def request_branch(self, url, gid, trans_type, branch_id, op):
-        """Call a branch URL as DTM would (used for our own back-query); raise unless SUCCESS."""
+    def all_transactions(self, position="", limit=100):
+        """One page of DTM's transactions in gid order, starting after `position`:
+        (transactions, next position), the next position "" after the last page."""
+        response = self._send("GET", f"{self.url}/all", params={"position": position, "limit": limit})
+        if response.status_code != 200:
+            raise DtmError(f"DTM all answered HTTP {response.status_code}: {response.text[:300]}")
+        page = response.json()
+        return page["transactions"], page["next_position"]
+
+    def request_branch(self, url, gid, trans_type, branch_id, op, headers=None):
+        """Call a branch URL as DTM would, with the transaction's branch_headers (used for
+        our own back-query); raise unless SUCCESS."""
         params = {"gid": gid, "trans_type": trans_type, "branch_id": branch_id, "op": op}
-        self._checked("GET", url, params=params)
+        self._checked("GET", url, params=params, headers=headers)
 
     def _checked(self, method, url, **kwargs):
         response = self._send(method, url, **kwargs)

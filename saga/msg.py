@@ -19,11 +19,16 @@ class Msg(DtmcliMsg):
     the pooled DtmClient instead, because dtmcli's open a connection each, map 409 and
     425 to plain exceptions, always ask for an 8 s request timeout and have no abort."""
 
-    def __init__(self, client, gid, timeout_to_fail=0):
+    def __init__(self, client, gid, timeout_to_fail=0, retry_interval=0, branch_headers=None):
+        """timeout_to_fail: seconds after prepare before DTM back-queries (0: the server's 35 s);
+        retry_interval: seconds before DTM retries a failed branch, doubling each time
+        (0: the server's 10 s); branch_headers: sent by DTM with every branch and back-query."""
         super().__init__(client.url, gid)
         self.client = client
         self.trans_base.request_timeout = client.timeout
         self.trans_base.timeout_to_fail = timeout_to_fail
+        self.trans_base.retry_interval = retry_interval
+        self.trans_base.branch_headers = dict(branch_headers or {})
 
     @property
     def gid(self):
@@ -61,7 +66,8 @@ class Msg(DtmcliMsg):
 
     def _settle_by_back_query(self, query_prepared):
         try:
-            self.client.request_branch(query_prepared, self.gid, self.trans_base.trans_type, MSG_BRANCH, MSG_OP)
+            self.client.request_branch(query_prepared, self.gid, self.trans_base.trans_type, MSG_BRANCH, MSG_OP,
+                                       headers=self.trans_base.branch_headers)
         except DtmFailure:
             self._abort_quietly()
         except Exception as err:

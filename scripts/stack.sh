@@ -6,6 +6,9 @@
 #   scripts/stack.sh busi-start    gunicorn in the background (reused when running)
 #   scripts/stack.sh busi-restart  gunicorn restarted, so it serves the code on disk
 #   scripts/stack.sh down          stop everything this script started
+#   scripts/stack.sh kill NAME     SIGKILL one server (redis, mysql, dtm, busi), as a crash would
+#   scripts/stack.sh stop NAME     stop one server cleanly; `up` (or busi-start) brings it back
+#   scripts/stack.sh pid NAME      the pid of one running server
 #
 # Settings come from busi/config.py (the one configuration table). A server whose URL
 # is set in the environment (DTM_URL, REDIS_URL, MYSQL_URL) is not started here.
@@ -58,6 +61,7 @@ need_packages() {
   [ "$LOCAL_MYSQL" = 1 ] && ! command -v mariadbd >/dev/null && missing+=(mariadb-server)
   [ "$LOCAL_MYSQL" = 1 ] && ! command -v mariadb >/dev/null && missing+=(mariadb-client)
   command -v curl >/dev/null || missing+=(curl)
+  command -v wrk >/dev/null || missing+=(wrk)  # the load generator of `python -m crash_sim bench`
   [ ${#missing[@]} -eq 0 ] && return
   if [ "$(id -u)" -ne 0 ]; then
     die "missing Debian packages; run: sudo apt-get install -y ${missing[*]}"
@@ -67,15 +71,23 @@ need_packages() {
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
 }
 
+# Redis is the stock's system of record: every write is in the append-only file, fsynced,
+# before Redis answers it (appendfsync always). With everysec a crash loses up to a second
+# of acknowledged deductions, each one a unit sold twice. See the README, "Durability".
+REDIS_DURABILITY=(appendonly yes appendfsync always)
+
 redis_up() {
   local dir="$RUN_DIR/redis"; mkdir -p "$dir"
   if ! alive "$dir/redis.pid" redis-server; then
     port_free "$REDIS_PORT" Redis "set REDIS_URL to use that server"
     say "starting Redis on 127.0.0.1:$REDIS_PORT"
     redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --dir "$dir" --daemonize yes \
-      --pidfile "$dir/redis.pid" --logfile "$dir/redis.log" >/dev/null
+      --pidfile "$dir/redis.pid" --logfile "$dir/redis.log" \
+      --"${REDIS_DURABILITY[0]}" "${REDIS_DURABILITY[1]}" --"${REDIS_DURABILITY[2]}" "${REDIS_DURABILITY[3]}" >/dev/null
   fi
   wait_for Redis "$dir/redis.log" "$dir/redis.pid" redis-server 20 redis-cli -p "$REDIS_PORT" ping
+  # Also for a Redis reused from before, or left at everysec by an interrupted benchmark.
+  redis-cli -p "$REDIS_PORT" config set "${REDIS_DURABILITY[@]}" >/dev/null
 }
 
 mysql_up() {
@@ -93,7 +105,7 @@ mysql_up() {
     say "starting MariaDB on 127.0.0.1:$MYSQL_PORT"
     setsid mariadbd --no-defaults --datadir="$dir/data" --socket="$sock" --port="$MYSQL_PORT" \
       --bind-address=127.0.0.1 --pid-file="$dir/mysqld.pid" --log-error="$dir/mysqld.log" \
-      --max-connections=500 "${as_root[@]}" </dev/null >/dev/null 2>&1 &
+      --max-connections=500 --innodb-flush-log-at-trx-commit=1 "${as_root[@]}" </dev/null >/dev/null 2>&1 &
   fi
   wait_for MariaDB "$dir/mysqld.log" "$dir/mysqld.pid" mariadbd 60 mariadb-admin --no-defaults --socket="$sock" -u "$(id -un)" ping
   # The application's own account, named by MYSQL_URL; the schema itself is applied in Python.
@@ -145,15 +157,40 @@ YML
   wait_for DTM "$dir/dtm.log" "$dir/dtm.pid" "$DTM_BIN" 30 curl -sf "${DTM_URL%/dtmsvr}/ping"
 }
 
+# The key of the branch tokens (busi/config.py, BRANCH_SECRET): made once, kept in the run folder.
+branch_secret() {
+  [ -n "${BRANCH_SECRET:-}" ] && return
+  local file="$RUN_DIR/branch_secret"
+  [ -s "$file" ] && return
+  (umask 077 && "$PY" -c 'import secrets; print(secrets.token_hex(32))' >"$file")
+  say "generated the branch secret in $file"
+}
+
+# Workers whose master was killed (kill -9) keep the port until they notice; stop them, as
+# systemd stops a dead service's whole control group. They share the master's process group.
+reap_orphaned_workers() {
+  local pgfile="$RUN_DIR/busi/gunicorn.pgid"
+  [ -f "$pgfile" ] || return 0
+  local pgid; pgid=$(cat "$pgfile"); rm -f "$pgfile"
+  pgrep -g "$pgid" -f gunicorn >/dev/null || return 0
+  say "stopping the workers left by a dead gunicorn master (process group $pgid)"
+  kill -TERM -- "-$pgid" 2>/dev/null || true
+  local deadline=$((SECONDS + 30))
+  while pgrep -g "$pgid" -f gunicorn >/dev/null && [ $SECONDS -lt $deadline ]; do sleep 0.1; done
+  kill -KILL -- "-$pgid" 2>/dev/null || true
+}
+
 busi_start() {
   local dir="$RUN_DIR/busi"; mkdir -p "$dir"
   if ! alive "$dir/gunicorn.pid" gunicorn; then
+    reap_orphaned_workers
     port_free "$BUSI_PORT" "the business service" "set BUSI_PORT to a free port"
     say "starting the business service (gunicorn, $BUSI_WORKERS workers) on $BUSI_HOST:$BUSI_PORT"
     "$PY" -m gunicorn -c busi/gunicorn_conf.py --daemon --pid "$dir/gunicorn.pid" \
       --error-logfile "$dir/busi.log" "busi.wsgi:app"
   fi
   wait_for "business service" "$dir/busi.log" "$dir/gunicorn.pid" gunicorn 30 curl -sf "$BUSI_URL/health"
+  ps -o pgid= -p "$(cat "$dir/gunicorn.pid")" | tr -d ' ' >"$dir/gunicorn.pgid"
 }
 
 stop() { # stop PIDFILE PROCESS NAME
@@ -169,9 +206,21 @@ stop() { # stop PIDFILE PROCESS NAME
   rm -f "$1"
 }
 
+# server NAME: sets PIDFILE, PROCESS and LABEL of one of the stack's servers.
+server() {
+  case "$1" in
+    redis) PIDFILE="$RUN_DIR/redis/redis.pid" PROCESS=redis-server LABEL=Redis ;;
+    mysql) PIDFILE="$RUN_DIR/mysql/mysqld.pid" PROCESS=mariadbd LABEL=MariaDB ;;
+    dtm) PIDFILE="$RUN_DIR/dtm/dtm.pid" PROCESS="$DTM_BIN" LABEL=DTM ;;
+    busi) PIDFILE="$RUN_DIR/busi/gunicorn.pid" PROCESS=gunicorn LABEL="business service" ;;
+    *) die "unknown server '$1': use redis, mysql, dtm or busi" ;;
+  esac
+}
+
 case "${1:-}" in
   up)
     need_packages
+    branch_secret
     [ "$LOCAL_REDIS" = 1 ] && redis_up
     [ "$LOCAL_MYSQL" = 1 ] && mysql_up
     [ "$LOCAL_DTM" = 1 ] && dtm_up
@@ -179,11 +228,20 @@ case "${1:-}" in
     ;;
   busi-start) busi_start ;;
   busi-restart) stop "$RUN_DIR/busi/gunicorn.pid" gunicorn "business service"; busi_start ;;
+  kill)
+    server "${2:-}"
+    alive "$PIDFILE" "$PROCESS" || die "$LABEL is not running"
+    say "killing $LABEL with SIGKILL (pid $(cat "$PIDFILE"))"
+    kill -KILL "$(cat "$PIDFILE")"
+    ;;
+  stop) server "${2:-}"; stop "$PIDFILE" "$PROCESS" "$LABEL" ;;
+  pid) server "${2:-}"; alive "$PIDFILE" "$PROCESS" && cat "$PIDFILE" || die "$LABEL is not running" ;;
   down)
     stop "$RUN_DIR/busi/gunicorn.pid" gunicorn "business service"
+    reap_orphaned_workers
     stop "$RUN_DIR/dtm/dtm.pid" "$DTM_BIN" DTM
     stop "$RUN_DIR/mysql/mysqld.pid" mariadbd MariaDB
     stop "$RUN_DIR/redis/redis.pid" redis-server Redis
     ;;
-  *) die "usage: scripts/stack.sh up | busi-start | busi-restart | down" ;;
+  *) die "usage: scripts/stack.sh up | busi-start | busi-restart | down | kill NAME | stop NAME | pid NAME" ;;
 esac

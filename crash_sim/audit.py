@@ -1,0 +1,118 @@
+"""The auditor: what Redis, MySQL and DTM say about one product's sale, read from the stores
+themselves (not through the service under test), and whether the promise held."""
+import threading
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import text
+
+from busi.stock import hash_tag, stock_key
+
+FINAL = {"succeed", "failed"}  # DTM's final statuses; prepared, submitted, aborting are not
+_ORDER_GIDS = text("SELECT gid FROM orders WHERE product_id = :p")
+
+
+@dataclass
+class Audit:
+    initial: int
+    stock_left: int | None  # None: the stock key is gone
+    order_gids: list  # one entry per order row
+    dtm_status: dict  # gid -> DTM status, for every transaction of the product
+    settle_s: dict  # gid -> seconds from prepare to its last change (its final state, once final)
+    min_stock: int  # the lowest stock seen while the sale ran
+    bought: set = field(default_factory=set)  # gids that answered 200
+    refused: set = field(default_factory=set)  # gids that answered 409
+
+    @property
+    def orders(self):
+        return len(self.order_gids)
+
+    @property
+    def duplicates(self):
+        return self.orders - len(set(self.order_gids))
+
+    @property
+    def slowest_s(self):
+        """How long the slowest purchase of the sale took to settle: its order created or its
+        message failed. Milliseconds when nothing goes wrong; a fault shows here."""
+        return max(self.settle_s.values(), default=0.0)
+
+    @property
+    def unfinished(self):
+        return sum(status not in FINAL for status in self.dtm_status.values())
+
+    def problems(self):
+        """Every way in which the promise did not hold; empty when it held."""
+        orders = set(self.order_gids)
+        succeeded = {gid for gid, status in self.dtm_status.items() if status == "succeed"}
+        if self.stock_left is None:
+            return [f"the stock key is gone: Redis lost it ({self.orders} orders exist)"]
+        checks = [
+            (self.stock_left + self.orders != self.initial,
+             f"stock left {self.stock_left} + orders {self.orders} != initial stock {self.initial}"),
+            (min(self.min_stock, self.stock_left) < 0, f"stock went below zero ({self.min_stock})"),
+            (self.duplicates, f"{self.duplicates} gids with more than one order"),
+            (self.bought - orders, f"answered 200 without an order: {sorted(self.bought - orders)[:3]}"),
+            (self.refused & orders, f"answered 409 but has an order: {sorted(self.refused & orders)[:3]}"),
+            (orders - succeeded, f"orders whose gid DTM does not know as succeeded: {sorted(orders - succeeded)[:3]}"),
+            (succeeded - orders, f"messages DTM finished without an order: {sorted(succeeded - orders)[:3]}"),
+            (self.unfinished, f"{self.unfinished} transactions DTM has not finished yet"),
+        ]
+        return [message for failed, message in checks if failed]
+
+
+def read(redis, mysql, dtm, product_id, initial, min_stock, bought=(), refused=()):
+    """The product's state now, from the three stores."""
+    left = redis.get(stock_key(product_id))
+    with mysql.connect() as conn:
+        order_gids = list(conn.execute(_ORDER_GIDS, {"p": product_id}).scalars())
+    transactions = dtm_transactions(dtm, product_id)
+    return Audit(initial, int(left) if left is not None else None, order_gids,
+                 {gid: t["status"] for gid, t in transactions.items()},
+                 {gid: _seconds(t["create_time"], t["update_time"]) for gid, t in transactions.items()},
+                 min_stock, set(bought), set(refused))
+
+
+def dtm_transactions(dtm, product_id):
+    """gid -> DTM's record of each of the product's transactions: their gids share its prefix, and DTM
+    lists transactions in gid order, so the scan starts at the prefix and stops past it."""
+    prefix = f"{hash_tag(product_id)}-"
+    statuses, position = {}, prefix
+    while True:
+        page, position = dtm.all_transactions(position, limit=200)
+        for trans in page:
+            if not trans["gid"].startswith(prefix):
+                return statuses
+            statuses[trans["gid"]] = trans
+        if not position:
+            return statuses
+
+
+def _seconds(start, end):
+    return (datetime.fromisoformat(end) - datetime.fromisoformat(start)).total_seconds()
+
+
+class StockWatcher:
+    """Samples the stock while the sale runs, to catch it below zero even for a moment."""
+
+    def __init__(self, redis, product_id, interval_s=0.01):
+        self.redis, self.key, self.interval_s = redis, stock_key(product_id), interval_s
+        self.lowest = None
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._watch, daemon=True)
+
+    def __enter__(self):
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self._stop.set()
+        self._thread.join()
+
+    def _watch(self):
+        while not self._stop.wait(self.interval_s):
+            try:
+                value = int(self.redis.get(self.key))
+            except Exception:  # noqa: BLE001 - Redis down is one of the faults; keep watching
+                continue
+            self.lowest = value if self.lowest is None else min(self.lowest, value)

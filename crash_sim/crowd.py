@@ -1,0 +1,90 @@
+"""A flash-sale crowd: `buyers` shoppers, `concurrency` at a time, one unit each.
+
+Shoppers arrive `arrivals_per_s` a second, so that a sale lasts long enough for a fault to
+land in the middle of it. A shopper keeps trying, as people do, until the shop says yes
+(200), sold out (409) or no (another 4xx): an error, a dropped connection or a refused one
+(a server down) means try again shortly, each time as a new purchase. Crash purchases armed by the fault matrix are handed to the
+next shoppers in line, so the crowd itself carries them.
+"""
+import threading
+import time
+from collections import deque
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+
+import requests
+
+from crash_sim.client import TIMEOUT_S, pooled_session
+
+RETRY_PAUSE_S = 0.1
+
+
+@dataclass
+class Outcome:
+    user_id: int
+    status: int | None  # 200 bought, 409 sold out, another 4xx refused, None gave up at the deadline
+    gid: str | None
+    attempts: int
+
+
+class Crowd:
+    def __init__(self, busi_url, product_id, buyers, concurrency, arrivals_per_s, deadline_s):
+        self.url = busi_url.rstrip("/")
+        self.product_id = product_id
+        self.buyers = buyers
+        self.concurrency = concurrency
+        self.arrival_gap_s = 1 / arrivals_per_s
+        self.deadline_s = deadline_s
+        self.sold = 0  # purchases answered 200 so far
+        self.on_sold = []  # (units, callback): callback() once `units` purchases answered 200
+        self._crashes = deque()  # crash points armed for the next purchases
+        self._lock = threading.Lock()
+
+    def arm(self, crash_point, count=1):
+        """The next `count` purchases go to flashSales-crash?at=crash_point."""
+        self._crashes.extend([crash_point] * count)
+
+    def run(self):
+        """All shoppers, until each has an answer or the deadline; their outcomes."""
+        start = time.monotonic()
+        deadline = start + self.deadline_s
+        session = pooled_session(self.concurrency)
+        with session, ThreadPoolExecutor(max_workers=self.concurrency) as pool:
+            return list(pool.map(lambda user: self._shop(session, user, start, deadline), range(1, self.buyers + 1)))
+
+    def _shop(self, session, user_id, start, deadline):
+        arrival = start + (user_id - 1) * self.arrival_gap_s
+        time.sleep(max(0.0, arrival - time.monotonic()))  # a schedule, not a wait for a condition
+        attempts = 0
+        while True:
+            attempts += 1
+            status, gid = self._attempt(session, user_id)
+            if status is not None and 400 <= status < 500 or status == 200:
+                if status == 200:
+                    self._count_sale()
+                return Outcome(user_id, status, gid, attempts)
+            if time.monotonic() >= deadline:
+                return Outcome(user_id, None, None, attempts)
+            time.sleep(RETRY_PAUSE_S)
+
+    def _attempt(self, session, user_id):
+        params = {"user_id": user_id, "product_id": self.product_id}
+        try:
+            params["at"] = self._crashes.popleft()
+            path = "flashSales-crash"
+        except IndexError:
+            path = "flashSales"
+        try:
+            response = session.post(f"{self.url}/{path}", params=params, timeout=TIMEOUT_S)
+        except requests.RequestException:
+            return None, None
+        if response.status_code not in (200, 409):
+            return response.status_code, None
+        return response.status_code, response.json()["gid"]
+
+    def _count_sale(self):
+        with self._lock:
+            self.sold += 1
+            due = [callback for units, callback in self.on_sold if units == self.sold]
+        for callback in due:
+            callback()

@@ -1,0 +1,168 @@
+"""python -m crash_sim faults: the promise, under the faults that really happen.
+
+Each row is one sale of a fresh product: STOCK units, BUYERS shoppers arriving
+ARRIVALS_PER_S a second, up to CONCURRENCY at a time (crowd.py), and one fault, injected once about a third of the stock is sold. Then
+the auditor (audit.py) waits until DTM has finished every transaction of the sale and
+checks, from the stores themselves, that the promise held.
+"""
+import random
+import threading
+import time
+from dataclasses import dataclass
+from typing import Callable
+
+import redis as redis_lib
+
+from busi.orders import make_engine
+from busi.stock import stock_key
+from crash_sim import audit, stack
+from crash_sim.client import BusiClient
+from crash_sim.crowd import Crowd
+from saga import DtmClient
+
+BUYERS, CONCURRENCY, STOCK = 200, 24, 60
+ARRIVALS_PER_S = 25  # the 200 shoppers arrive over 8 s: the fault lands mid-sale
+CRASHES = 3  # crash purchases armed by a crash-point row
+CROWD_DEADLINE_S = 120  # a shopper gives up after this
+SETTLE_DEADLINE_S = 120  # DTM must have finished the sale this long after the fault
+POLL_S = 0.2
+
+
+@dataclass(frozen=True)
+class Fault:
+    key: str  # for --only and the tests
+    label: str
+    inject: Callable[[Crowd], None]
+    server: str = ""  # the local server it kills or stops, if any
+
+
+def crash_point(point):
+    return lambda crowd: crowd.arm(point, CRASHES)
+
+
+def kill_and_restart(server, after_s=2):
+    def inject(crowd):
+        stack.kill(server)
+        time.sleep(after_s)  # the outage itself, not a wait for a condition
+        stack.start(server)
+    return inject
+
+
+def stop_for(server, seconds):
+    def inject(crowd):
+        stack.stop(server)
+        time.sleep(seconds)  # the outage itself
+        stack.start(server)
+    return inject
+
+
+FAULTS = [
+    Fault("after_prepare", "purchase dies after prepare", crash_point("after_prepare")),
+    Fault("after_deduct", "purchase dies after the deduction", crash_point("after_deduct")),
+    Fault("after_submit", "purchase dies after submit", crash_point("after_submit")),
+    Fault("after_order_commit", "createOrder dies after its commit", crash_point("after_order_commit")),
+    Fault("redis_kill", "Redis SIGKILL, back 2 s later", kill_and_restart("redis"), "redis"),
+    Fault("mysql_kill", "MariaDB SIGKILL, back 2 s later", kill_and_restart("mysql"), "mysql"),
+    Fault("mysql_stop", "MariaDB stopped for 20 s", stop_for("mysql", 20), "mysql"),
+    Fault("dtm_kill", "DTM SIGKILL, back 2 s later", kill_and_restart("dtm"), "dtm"),
+    Fault("busi_kill", "gunicorn master SIGKILL, restarted", kill_and_restart("busi", after_s=0), "busi"),
+]
+BY_KEY = {fault.key: fault for fault in FAULTS}
+HEADERS = ["fault", "buyers", "stock", "200s", "orders", "stock left", "duplicates", "held", "recovered in",
+           "retried"]
+
+
+@dataclass
+class Row:
+    fault: Fault
+    buyers: int
+    stock: int
+    audit: audit.Audit
+    retried: int  # purchase attempts that failed (error, dropped or refused connection) and were tried again
+
+    @property
+    def held(self):
+        return not self.audit.problems()
+
+    def cells(self):
+        a = self.audit
+        return [self.fault.label, self.buyers, self.stock, len(a.bought), a.orders, "gone" if a.stock_left is None else a.stock_left,
+                a.duplicates, "held" if self.held else "BROKEN", f"{a.slowest_s:.1f} s", self.retried]
+
+
+class Matrix:
+    """The clients of the auditor and the crowd, set up once for every row."""
+
+    def __init__(self, config, buyers=BUYERS, stock=STOCK, concurrency=CONCURRENCY):
+        self.config = config
+        self.buyers, self.stock, self.concurrency = buyers, stock, concurrency
+        self.busi = BusiClient(config.busi_url)
+        self.redis = redis_lib.Redis.from_url(config.redis_url)
+        self.mysql = make_engine(config.mysql_url, pool_size=2)
+        self.dtm = DtmClient(config.dtm_url)
+
+    def runnable(self, fault):
+        """Whether this stack started the server the fault needs (not one named by a URL)."""
+        return not fault.server or fault.server == "busi" or getattr(self.config, f"local_{fault.server}")
+
+    def run(self, fault):
+        product = self._fresh_product()
+        self.busi.reset(self.stock, product)
+        crowd = Crowd(self.config.busi_url, product, self.buyers, self.concurrency, ARRIVALS_PER_S,
+                      CROWD_DEADLINE_S)
+        injector = _Injector(fault, crowd, sold=max(1, self.stock // 3))
+        with audit.StockWatcher(self.redis, product) as watcher:
+            injector.start()
+            outcomes = crowd.run()
+            injector.join()
+        stack.wait_healthy(self.config.busi_url)
+        bought = {o.gid for o in outcomes if o.status == 200}
+        refused = {o.gid for o in outcomes if o.status == 409}
+        result = self._settle(product, watcher, bought, refused)
+        return Row(fault, self.buyers, self.stock, result, sum(o.attempts - 1 for o in outcomes))
+
+    def _settle(self, product, watcher, bought, refused):
+        """Poll the stores until the promise holds, or the deadline; the last audit."""
+        deadline = time.monotonic() + SETTLE_DEADLINE_S
+        while True:
+            try:
+                result = audit.read(self.redis, self.mysql, self.dtm, product, self.stock,
+                                    watcher.lowest if watcher.lowest is not None else 0, bought, refused)
+                if not result.problems() or time.monotonic() >= deadline:
+                    return result
+            except Exception:  # noqa: BLE001 - a store still coming back; ask again
+                if time.monotonic() >= deadline:
+                    raise
+            time.sleep(POLL_S)
+
+    def _fresh_product(self):
+        """A product id that no earlier sale used, in Redis or in DTM's store."""
+        while True:
+            product = random.randrange(10**8, 10**9)
+            if self.redis.get(stock_key(product)) is None and not audit.dtm_transactions(self.dtm, product):
+                return product
+
+
+class _Injector(threading.Thread):
+    """Injects the fault once the crowd has bought `sold` units; join() raises what it raised."""
+
+    def __init__(self, fault, crowd, sold):
+        super().__init__(daemon=True)
+        self.fault, self.crowd = fault, crowd
+        self.reached = threading.Event()
+        crowd.on_sold.append((sold, self.reached.set))
+        self.error = None
+
+    def run(self):
+        if not self.reached.wait(CROWD_DEADLINE_S):
+            self.error = RuntimeError("the sale never sold a third of its stock: is the service up?")
+            return
+        try:
+            self.fault.inject(self.crowd)
+        except Exception as err:  # noqa: BLE001 - handed to join()
+            self.error = err
+
+    def join(self, timeout=None):
+        super().join(timeout)
+        if self.error:
+            raise self.error

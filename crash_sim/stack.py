@@ -1,0 +1,61 @@
+"""The local stack's servers, killed and brought back through scripts/stack.sh, the same
+script that started them (it knows their pid files and checks them)."""
+import os
+import subprocess
+import sys
+import time
+
+import requests
+
+from busi.config import REPO_DIR
+
+STACK = REPO_DIR / "scripts" / "stack.sh"
+SERVERS = ("redis", "mysql", "dtm", "busi")
+HEALTHY_DEADLINE_S = 90
+
+
+class StackError(Exception):
+    """The stack script failed; its output says why."""
+
+
+def stack(*args):
+    env = {**os.environ, "PY": sys.executable}
+    result = subprocess.run(["bash", str(STACK), *args], env=env, capture_output=True, text=True, timeout=600)
+    if result.returncode != 0:
+        raise StackError(f"scripts/stack.sh {' '.join(args)} failed:\n{result.stdout}{result.stderr}")
+    return result.stdout
+
+
+def pid(server):
+    """The pid of a running server (the gunicorn master for busi)."""
+    return int(stack("pid", server))
+
+
+def kill(server):
+    """SIGKILL, as a crash or the OOM killer would."""
+    stack("kill", server)
+
+
+def stop(server):
+    """A clean shutdown, as an operator's or a failover's."""
+    stack("stop", server)
+
+
+def start(server):
+    """Bring a server back: the business service alone, or the servers (which also
+    re-applies the schema, idempotently)."""
+    stack("busi-start" if server == "busi" else "up")
+
+
+def wait_healthy(busi_url):
+    """Poll the service's /health (Redis, MySQL and DTM from a worker) until it answers 200."""
+    deadline = time.monotonic() + HEALTHY_DEADLINE_S
+    while True:
+        try:
+            if requests.get(f"{busi_url}/health", timeout=5).status_code == 200:
+                return
+        except requests.RequestException:
+            pass
+        if time.monotonic() >= deadline:
+            raise StackError(f"the service at {busi_url} was not healthy within {HEALTHY_DEADLINE_S} s")
+        time.sleep(0.2)
