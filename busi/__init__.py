@@ -27,7 +27,7 @@ def create_app(config=None):
     if not config.branch_secret:
         raise ValueError(f"no branch secret: set BRANCH_SECRET, or run `scripts/stack.sh up`, which writes "
                          f"one to {config.run_dir}/{SECRET_FILE}")
-    app = Flask(__name__)
+    app = Flask(__name__, static_folder=None)  # an API: no /static route
     client = redis.Redis.from_url(config.redis_url, socket_timeout=5, health_check_interval=30)
     app.extensions["busi"] = Services(
         config=config,

@@ -3,7 +3,12 @@
 Sync workers, one request per process: when the crash endpoint kills its process, only
 that purchase dies; gunicorn's arbiter starts a new worker and the others go on.
 """
+import json
+
+from gunicorn import util
+
 from busi.config import Config
+from saga.result import scrub
 
 _config = Config.from_env()
 bind = f"{_config.busi_host}:{_config.busi_port}"
@@ -13,3 +18,15 @@ timeout = 120  # a worker may stream the batch for up to ~50 s
 backlog = 2048  # a flash sale's crowd waits here for a free worker
 capture_output = True  # the app's logs (with gids) go to the error log file
 loglevel = "info"
+
+
+def _write_json_error(sock, status_int, reason, mesg):
+    """gunicorn answers a request it cannot parse (a request line over 4094 bytes, a bad
+    header) itself, before Flask, with an HTML page; every answer of this API is JSON."""
+    body = json.dumps({"error": scrub(f"{reason}: {mesg[:200]}" if mesg else reason)}).encode()
+    head = (f"HTTP/1.1 {status_int} {reason}\r\nConnection: close\r\nContent-Type: application/json\r\n"
+            f"Content-Length: {len(body)}\r\n\r\n")
+    util.write_nonblock(sock, head.encode("latin1") + body)
+
+
+util.write_error = _write_json_error  # gunicorn 23 (pinned) calls util.write_error for these

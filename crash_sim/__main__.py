@@ -1,5 +1,5 @@
 """python -m crash_sim batch [--url URL] [--stock 4] [--buyers 10]
-python -m crash_sim bench [--url URL] [--dtm-url URL] [--buyers 400]
+python -m crash_sim bench [--url URL] [--dtm-url URL] [--buyers 400] [--only paths dtm fsync]
 python -m crash_sim faults [--only KEY ...] [--buyers 200] [--stock 60]
 
 batch: the batch scenario from outside, against a running business service (make up),
@@ -15,7 +15,7 @@ from tabulate import tabulate
 from busi.config import Config
 from crash_sim import faults
 from crash_sim.batch import BatchError, run_batch
-from crash_sim.bench import run_bench
+from crash_sim.bench import SECTIONS, run_bench
 from crash_sim.client import BusiClient
 
 
@@ -28,10 +28,11 @@ def main(argv=None):
     batch.add_argument("--stock", type=int, default=4, help="units to sell (default 4)")
     batch.add_argument("--buyers", type=int, default=10, help="concurrent buyers after the crash (default 10)")
     batch.add_argument("--product-id", type=int, default=1)
-    bench = commands.add_parser("bench", help="purchases/s, and DTM calls pooled vs per connection")
+    bench = commands.add_parser("bench", help="purchases/s; DTM calls pooled vs per connection; fsync's cost")
     bench.add_argument("--url", default=config.busi_url, help="the business service's API base URL")
     bench.add_argument("--dtm-url", default=config.dtm_url)
     bench.add_argument("--buyers", type=int, default=400)
+    bench.add_argument("--only", nargs="+", choices=SECTIONS, default=SECTIONS, help="these sections only")
     matrix = commands.add_parser("faults", help="every fault of the matrix, one sale each; a table")
     matrix.add_argument("--only", nargs="+", choices=list(faults.BY_KEY), help="these rows only")
     matrix.add_argument("--buyers", type=int, default=faults.BUYERS)
@@ -41,7 +42,7 @@ def main(argv=None):
     if args.command == "faults":
         return run_faults(config, args)
     if args.command == "bench":
-        lines = run_bench(args.url, args.dtm_url, args.buyers)
+        lines = run_bench(args.url, args.dtm_url, config.redis_url, args.only, args.buyers)
     else:
         lines = run_batch(BusiClient(args.url), args.stock, args.buyers, args.product_id)
     start = time.monotonic()

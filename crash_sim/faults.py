@@ -105,7 +105,7 @@ class Matrix:
         """Whether this stack started the server the fault needs (not one named by a URL)."""
         return not fault.server or fault.server == "busi" or getattr(self.config, f"local_{fault.server}")
 
-    def run(self, fault):
+    def run(self, fault, settle_deadline_s=SETTLE_DEADLINE_S):
         product = self._fresh_product()
         self.busi.reset(self.stock, product)
         crowd = Crowd(self.config.busi_url, product, self.buyers, self.concurrency, ARRIVALS_PER_S,
@@ -118,12 +118,12 @@ class Matrix:
         stack.wait_healthy(self.config.busi_url)
         bought = {o.gid for o in outcomes if o.status == 200}
         refused = {o.gid for o in outcomes if o.status == 409}
-        result = self._settle(product, watcher, bought, refused)
+        result = self._settle(product, watcher, bought, refused, settle_deadline_s)
         return Row(fault, self.buyers, self.stock, result, sum(o.attempts - 1 for o in outcomes))
 
-    def _settle(self, product, watcher, bought, refused):
+    def _settle(self, product, watcher, bought, refused, deadline_s):
         """Poll the stores until the promise holds, or the deadline; the last audit."""
-        deadline = time.monotonic() + SETTLE_DEADLINE_S
+        deadline = time.monotonic() + deadline_s
         while True:
             try:
                 result = audit.read(self.redis, self.mysql, self.dtm, product, self.stock,

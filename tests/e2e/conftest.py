@@ -6,6 +6,7 @@ import pytest
 import requests
 
 from crash_sim.client import BusiClient
+from saga import branch_token
 
 _product_ids = itertools.count(10_000 + (os.getpid() % 1000) * 100)
 
@@ -28,3 +29,9 @@ def new_product(busi):
         busi.reset(stock, product_id)
         return product_id
     return make
+
+
+@pytest.fixture
+def signed(config):
+    """signed(gid) -> the headers DTM sends with a branch call of gid (its branch token)."""
+    return lambda gid: branch_token.headers(config.branch_secret, gid)

@@ -1,4 +1,5 @@
-"""Bad input gets a 400 with a JSON error, and nothing changes."""
+"""Bad input gets a 400 with a JSON error, and nothing changes. Branch calls carry a valid
+token here, so that what is checked is their input (test_branch_auth.py: without one)."""
 import pytest
 
 from busi.orders import orders_of_gid
@@ -24,15 +25,17 @@ def cases(product):
         ("GET", "flashSales-crash", {"user_id": "x", "product_id": product}, {}, "user_id must be an integer"),
         ("POST", "flashSales", {}, {"data": "{not json", "headers": {"Content-Type": "application/json"}},
          "JSON object"),
-        ("POST", "createOrder", {}, {"json": order}, "missing query parameter(s) trans_type, gid, branch_id, op"),
-        ("POST", "createOrder", {**GID_QUERY, "gid": ""}, {"json": order}, "gid"),
+        ("POST", "createOrder", {"gid": GID_QUERY["gid"]}, {"json": order},
+         "missing query parameter(s) trans_type, branch_id, op"),
+        ("POST", "createOrder", {**GID_QUERY, "op": " "}, {"json": order}, "missing query parameter(s) op"),
         ("POST", "createOrder", GID_QUERY, {"data": "{not json", "headers": {"Content-Type": "application/json"}},
          "JSON object"),
         ("POST", "createOrder", GID_QUERY, {"json": {**order, "user_id": "one"}}, "user_id must be an integer"),
         ("POST", "createOrder", GID_QUERY, {"json": [1, 2]}, "JSON object"),
         ("POST", "createOrder", GID_QUERY, {"json": {**order, "amount": 2**31}}, "amount must be between"),
         ("POST", "flashSales", {"product_id": product}, {"data": {"user_id": "9" * 5000}}, "user_id must be"),
-        ("GET", "queryPrepared", {}, {}, "missing query parameter(s)"),
+        ("GET", "queryPrepared", {"gid": GID_QUERY["gid"]}, {}, "missing query parameter(s)"),
+        ("GET", "flashSales-crash", {"user_id": 1, "product_id": product, "at": "now"}, {}, "unknown crash point"),
         ("POST", "reset", {"stock": "-1", "product_id": product}, {}, "stock must be between"),
         ("POST", "reset", {"stock": "many", "product_id": product}, {}, "stock must be an integer"),
         ("POST", "reset", {"product_id": product}, {}, "missing stock"),
@@ -42,7 +45,7 @@ def cases(product):
 
 
 @pytest.mark.parametrize("index", range(len(cases(0))))
-def test_bad_input_is_400_with_json_and_changes_nothing(busi, config, product, redis, mysql, index):
+def test_bad_input_is_400_with_json_and_changes_nothing(busi, config, product, redis, mysql, signed, index):
     method, path, query, kwargs, mention = cases(product)[index]
 
     def state():  # the product's stock, orders and Redis keys; the orders of the test gid
@@ -50,7 +53,8 @@ def test_bad_input_is_400_with_json_and_changes_nothing(busi, config, product, r
                 orders_of_gid(mysql, GID_QUERY["gid"]))
 
     before = state()
-    response = busi.session.request(method, f"{config.busi_url}/{path}", params=query, **kwargs)
+    headers = {**kwargs.pop("headers", {}), **signed(GID_QUERY["gid"])}
+    response = busi.session.request(method, f"{config.busi_url}/{path}", params=query, headers=headers, **kwargs)
     assert response.status_code == 400, response.text
     assert mention in response.json()["error"]
     assert state() == before
@@ -61,3 +65,11 @@ def test_unknown_path_and_method_are_json_too(busi, config):
     response = busi.session.get(f"{config.busi_url}/reset", params={"stock": 1})
     assert response.status_code == 405 and "error" in response.json()
     assert "POST" in response.headers["Allow"]
+
+
+def test_what_gunicorn_refuses_itself_is_json_too(busi, config):
+    """A request line over gunicorn's 4094-byte limit never reaches Flask (busi/gunicorn_conf.py)."""
+    response = busi.session.get(f"{config.busi_url}/stock", params={"x": "a" * 5000})
+    assert response.status_code == 400
+    assert response.headers["Content-Type"] == "application/json"
+    assert "Request Line is too large" in response.json()["error"]

@@ -35,6 +35,16 @@ def test_batch_command_from_outside(config):
 
 
 def test_bench_runs_and_counts_both_paths(config):
-    lines = list(run_bench(config.busi_url, config.dtm_url, buyers=20, concurrency=4, pairs=5))
+    lines = list(run_bench(config.busi_url, config.dtm_url, config.redis_url, ("paths", "dtm"),
+                           buyers=20, concurrency=4, pairs=5))
     assert "(20 bought, 0 sold out)" in lines[1] and "(0 bought, 20 sold out)" in lines[2]
     assert lines[-1].startswith("  pooled / per call: ")
+
+
+def test_bench_fsync_measures_both_modes_and_restores_always(config, redis):
+    lines = list(run_bench(config.busi_url, config.dtm_url, config.redis_url, ("fsync",),
+                           fsync_seconds=1, fsync_rounds=1))
+    assert [line.split()[1] for line in lines[1:3]] == ["always", "everysec"]
+    assert all("non-2xx 0" in line for line in lines[1:3])  # every request of the success path bought
+    assert "always / everysec, pair by pair: " in lines[3] and lines[4].startswith("Redis alone")
+    assert redis.config_get("appendfsync") == {"appendfsync": "always"}

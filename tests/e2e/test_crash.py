@@ -8,10 +8,14 @@ from tests.conftest import wait_until
 RECOVERY_DEADLINE_S = 15
 
 
+def busi_log(config):
+    """The service's log, written by the local stack's gunicorn."""
+    return (Path(config.run_dir) / "busi" / "busi.log").read_text()
+
+
 def worker_crashes(config):
     """How many times gunicorn has reported a worker dying with the crash exit code."""
-    log = Path(config.run_dir) / "busi" / "busi.log"
-    return log.read_text().count(f"exited with code {CRASH_EXIT_CODE}")
+    return busi_log(config).count(f"exited with code {CRASH_EXIT_CODE}")
 
 
 def test_the_crashed_purchase_gets_exactly_one_order(busi, config, dtm, new_product):

@@ -35,26 +35,27 @@ def test_sold_out_is_409_and_leaves_nothing_behind(busi, new_product, dtm):
     assert busi.stock(product) == 0 and busi.order_count(product) == 0
 
 
-def test_create_order_delivered_twice_makes_one_order(busi, config, mysql, new_product):
+def test_create_order_delivered_twice_makes_one_order(busi, config, mysql, new_product, signed):
     product = new_product(1)
     gid = f"test-{uuid.uuid4().hex}"
     query = {"gid": gid, "trans_type": "msg", "branch_id": "01", "op": "action"}
     payload = {"user_id": 3, "product_id": product, "amount": 1}
     for _ in range(2):
-        response = busi.session.post(f"{config.busi_url}/createOrder", params=query, json=payload)
+        response = busi.session.post(f"{config.busi_url}/createOrder", params=query, json=payload, headers=signed(gid))
         assert response.status_code == 200 and response.json() == {"dtm_result": "SUCCESS"}
     assert orders_of_gid(mysql, gid) == 1
 
 
-def test_back_query_before_the_deduction(busi, config, dtm, redis, redis_barrier, mysql, new_product):
+def test_back_query_before_the_deduction(busi, config, dtm, redis, redis_barrier, mysql, new_product, signed):
     """DTM asks before the local transaction ran: 409, and the late deduction must then fail."""
     product = new_product(3)
     gid = new_gid(product)
     query = {"gid": gid, "trans_type": "msg", "branch_id": "00", "op": "msg"}
-    assert busi.get("queryPrepared", **query).status_code == 409
+    response = busi.session.get(f"{config.busi_url}/queryPrepared", params=query, headers=signed(gid))
+    assert response.status_code == 409
     assert redis.get(barrier_key(gid, "00", "msg", "01")) == b"rollback"
 
-    msg = Msg(dtm, gid).add({"user_id": 1, "product_id": product, "amount": 1}, f"{config.busi_url}/createOrder")
+    msg = Msg(dtm, gid, branch_headers=signed(gid)).add({"user_id": 1, "product_id": product, "amount": 1}, f"{config.busi_url}/createOrder")
     deduct = lambda barrier: redis_barrier.check_adjust_amount(barrier, stock_key(product), -1)  # noqa: E731
     with pytest.raises(DtmDuplicated):
         msg.do_and_submit(f"{config.busi_url}/queryPrepared", deduct)
@@ -63,11 +64,12 @@ def test_back_query_before_the_deduction(busi, config, dtm, redis, redis_barrier
     assert orders_of_gid(mysql, gid) == 0 and busi.order_count(product) == 0
 
 
-def test_an_unknown_outcome_is_settled_by_the_back_query(busi, config, dtm, mysql, redis_barrier, new_product):
+def test_an_unknown_outcome_is_settled_by_the_back_query(busi, config, dtm, mysql, redis_barrier, new_product,
+                                                        signed):
     """The deduction commits but its reply is lost: DoAndSubmit asks the back-query and submits."""
     product = new_product(2)
     gid = new_gid(product)
-    msg = Msg(dtm, gid).add({"user_id": 1, "product_id": product, "amount": 1}, f"{config.busi_url}/createOrder")
+    msg = Msg(dtm, gid, branch_headers=signed(gid)).add({"user_id": 1, "product_id": product, "amount": 1}, f"{config.busi_url}/createOrder")
 
     def deduct_then_lose_the_reply(barrier):
         redis_barrier.check_adjust_amount(barrier, stock_key(product), -1)

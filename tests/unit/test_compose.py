@@ -49,3 +49,23 @@ def test_mysql_gets_the_project_schema():
     database = urlsplit(BUSI_ENV["MYSQL_URL"]).path.lstrip("/")
     assert f"CREATE DATABASE IF NOT EXISTS {database} " in (REPO_DIR / "busi" / "schema.sql").read_text()
     assert database == urlsplit(Config().mysql_url).path.lstrip("/")
+
+
+def mounted_at(service, target):
+    return any(volume.split(":")[1] == target for volume in SERVICES[service].get("volumes", []))
+
+
+def test_every_store_is_durable_as_in_the_local_stack():
+    stack = (REPO_DIR / "scripts" / "stack.sh").read_text()
+    redis = SERVICES["redis"]["command"]
+    assert "REDIS_DURABILITY=(appendonly yes appendfsync always)" in stack
+    assert redis[redis.index("--appendonly") + 1] == "yes" and redis[redis.index("--appendfsync") + 1] == "always"
+    assert mounted_at("redis", "/data")
+    assert "--innodb-flush-log-at-trx-commit=1" in SERVICES["mysql"]["command"]
+    assert "--innodb-flush-log-at-trx-commit=1" in stack
+    assert mounted_at("mysql", "/var/lib/mysql")
+    assert mounted_at("dtm", SERVICES["dtm"]["working_dir"])  # where boltdb writes ./dtm.bolt
+
+
+def test_busi_gets_a_branch_secret_from_whoever_starts_it():
+    assert BUSI_ENV["BRANCH_SECRET"].startswith("${BRANCH_SECRET:?")  # compose refuses to start without one

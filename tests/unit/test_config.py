@@ -16,7 +16,7 @@ def test_a_given_url_means_that_server_already_runs():
     assert config.local_redis and config.busi_url == "http://127.0.0.1:9000/api/busi"
 
 
-@pytest.mark.parametrize("env", [{"BUSI_PORT": "x"}, {"BUSI_WORKERS": "1"}])
+@pytest.mark.parametrize("env", [{"BUSI_PORT": "x"}, {"BUSI_WORKERS": "1"}, {"DEMO_ENDPOINTS": "maybe"}])
 def test_bad_values_are_refused(env):
     with pytest.raises(ValueError):
         Config.from_env(env)
@@ -25,3 +25,20 @@ def test_bad_values_are_refused(env):
 def test_shell_lines_for_the_stack_script():
     lines = shell_lines(Config.from_env({"MYSQL_URL": "mysql://u:p w@h:3307/flash_sale"}))
     assert "MYSQL_PORT=3307" in lines and "LOCAL_MYSQL=0" in lines and "MYSQL_PASSWORD='p w'" in lines
+
+
+@pytest.mark.parametrize("raw, expected", [("0", False), ("false", False), ("1", True), ("True", True)])
+def test_demo_endpoints_switch(raw, expected):
+    assert Config.from_env({"DEMO_ENDPOINTS": raw}).demo_endpoints is expected
+
+
+def test_the_branch_secret_comes_from_the_environment_or_the_run_folder(tmp_path):
+    (tmp_path / "branch_secret").write_text("from-file\n")
+    assert Config.from_env({"RUN_DIR": str(tmp_path)}).branch_secret == "from-file"
+    assert Config.from_env({"RUN_DIR": str(tmp_path), "BRANCH_SECRET": "env"}).branch_secret == "env"
+    assert Config.from_env({"RUN_DIR": str(tmp_path / "none")}).branch_secret == ""
+
+
+def test_the_secret_stays_out_of_the_shell_lines():
+    lines = shell_lines(Config.from_env({"BRANCH_SECRET": "hush"}))
+    assert not any("hush" in line or line.startswith("BRANCH_SECRET=") for line in lines)

@@ -1,0 +1,73 @@
+"""Property-based calls generated from busi/openapi.yaml (schemathesis), valid and invalid,
+against the live service: no 5xx, every error a JSON object, and nothing created or changed.
+
+The generated calls carry no valid branch token, so the branches must refuse every one; a
+generated purchase is pointed at a sold-out product, so it cannot take stock either. The
+demo endpoints change data or kill workers by design; test_bad_input.py covers their input.
+"""
+import pytest
+import schemathesis
+from hypothesis import HealthCheck, settings
+from sqlalchemy import bindparam, text
+
+from busi.stock import stock_key
+from saga.barrier_redis import barrier_key
+
+DEMO = r"^/(reset|flashSales-batch|flashSales-crash)$"
+
+
+@pytest.fixture(scope="module")
+def api_schema(config, busi):
+    return schemathesis.openapi.from_url(f"{config.busi_url}/openapi.json")
+
+
+schema = schemathesis.pytest.from_fixture("api_schema").exclude(path_regex=DEMO)
+
+
+@pytest.fixture(scope="module")
+def sold_out(busi):
+    product = 999_002
+    busi.reset(0, product)
+    return product
+
+
+def named_gids(case):
+    """The gids a generated call names in its query string (DTM's other calls go on meanwhile,
+    so the check looks at what this call could have touched, not at whole tables)."""
+    value = case.query.get("gid") if isinstance(case.query, dict) else None
+    values = value if isinstance(value, list) else [] if value is None else [value]
+    return [str(v) for v in values]
+
+
+def traces(case, redis, mysql, sold_out):
+    """What a generated call must not leave behind: an order, a barrier row or a back-query
+    mark for a gid it names; stock taken from, or an order for, the sold-out product."""
+    gids = named_gids(case) or [""]
+    with mysql.connect() as conn:
+        rows = conn.execute(text(
+            "SELECT (SELECT COUNT(*) FROM flash_sale.orders WHERE gid IN :gids OR product_id = :p), "
+            "(SELECT COUNT(*) FROM dtm_barrier.barrier WHERE gid IN :gids)").bindparams(
+                bindparam("gids", expanding=True)), {"gids": gids, "p": sold_out}).one()
+    marks = redis.exists(*[barrier_key(gid, "00", "msg", "01") for gid in gids])
+    return tuple(rows), marks, redis.get(stock_key(sold_out))
+
+
+def aim_purchases_at(case, product):
+    """A purchase of an existing product would rightly take stock: send it to the sold-out one."""
+    if case.path == "/flashSales" and isinstance(case.query, dict):
+        if str(case.query.get("product_id", "1")).isdigit():
+            case.query["product_id"] = product
+
+
+@schema.parametrize()
+@settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
+def test_generated_calls(case, config, redis, mysql, sold_out):
+    aim_purchases_at(case, sold_out)
+    before = traces(case, redis, mysql, sold_out)
+    response = case.call(base_url=config.busi_url)
+    assert response.status_code < 500, response.text
+    if response.status_code >= 400:
+        body = response.json()
+        assert isinstance(body, dict)
+        assert "error" in body or response.status_code == 409 and body["dtm_result"] == "FAILURE", body
+    assert traces(case, redis, mysql, sold_out) == before == ((0, 0), 0, b"0")

@@ -1,0 +1,42 @@
+"""busi/openapi.yaml describes exactly the routes the app serves: same paths, same methods."""
+from openapi_spec_validator import validate
+
+from busi import create_app
+from busi.api import OPENAPI
+from busi.config import API_PREFIX, Config
+from crash_sim import crash
+
+IGNORED_METHODS = {"HEAD", "OPTIONS"}
+
+
+def served(app):
+    """{(path, method)} of the app's URL map, below the API prefix."""
+    return {(rule.rule.removeprefix(API_PREFIX), method.lower())
+            for rule in app.url_map.iter_rules() for method in rule.methods - IGNORED_METHODS}
+
+
+def described(spec):
+    return {(path, method) for path, item in spec["paths"].items() for method in item}
+
+
+def app_with(**env):
+    return create_app(Config.from_env({"BRANCH_SECRET": "test", **env}))
+
+
+def test_the_description_is_valid_openapi_3():
+    validate(OPENAPI)
+
+
+def test_every_route_is_described_and_nothing_else():
+    assert served(app_with()) == described(OPENAPI)
+
+
+def test_the_served_description_follows_the_demo_switch():
+    for demo in ("1", "0"):
+        app = app_with(DEMO_ENDPOINTS=demo)
+        assert described(app.test_client().get(f"{API_PREFIX}/openapi.json").get_json()) == served(app)
+
+
+def test_the_crash_points_are_the_code_s():
+    at = next(p for p in OPENAPI["paths"]["/flashSales-crash"]["get"]["parameters"] if p.get("name") == "at")
+    assert at["schema"]["enum"] == list(crash.POINTS) and at["schema"]["default"] == crash.DEFAULT_POINT
