@@ -3,6 +3,8 @@ from dataclasses import dataclass
 
 import redis
 from flask import Flask, current_app
+from redis.backoff import NoBackoff
+from redis.retry import Retry
 from sqlalchemy.engine import Engine
 
 from busi.config import API_PREFIX, SECRET_FILE, Config
@@ -28,7 +30,11 @@ def create_app(config=None):
         raise ValueError(f"no branch secret: set BRANCH_SECRET, or run `scripts/stack.sh up`, which writes "
                          f"one to {config.run_dir}/{SECRET_FILE}")
     app = Flask(__name__, static_folder=None)  # an API: no /static route
-    client = redis.Redis.from_url(config.redis_url, socket_timeout=5, health_check_interval=30)
+    # Never retried by the client: a deduction whose reply was lost, sent again, finds its barrier
+    # key and reads as DUPLICATE ("rolled back by the back-query"), and its unit would be lost.
+    # An unknown outcome is DoAndSubmit's to settle, through the back-query.
+    client = redis.Redis.from_url(config.redis_url, socket_timeout=5, health_check_interval=30,
+                                  retry=Retry(NoBackoff(), 0))
     app.extensions["busi"] = Services(
         config=config,
         redis=client,

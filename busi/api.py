@@ -13,7 +13,7 @@ from saga.result import STATUS_ERROR, answer_for, success
 
 log = logging.getLogger(__name__)
 bp = Blueprint("busi", __name__)
-ANY = ["GET", "POST"]
+ANY = ["GET", "POST"]  # every endpoint DTM or curl may call either way
 OPENAPI = yaml.safe_load(Path(__file__).with_name("openapi.yaml").read_text())
 
 

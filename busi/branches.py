@@ -9,6 +9,7 @@ import logging
 from flask import Blueprint, request
 
 from busi import flash_sale, orders, services
+from busi.api import ANY
 from busi.inputs import json_object, parse_int
 from crash_sim import crash
 from saga import BranchBarrier, branch_token
@@ -16,7 +17,6 @@ from saga.result import success
 
 log = logging.getLogger(__name__)
 bp = Blueprint("branches", __name__)
-ANY = ["GET", "POST"]
 
 
 @bp.before_request

@@ -8,14 +8,13 @@ import logging
 from flask import Blueprint, Response, stream_with_context
 
 from busi import orders, services, stock
-from busi.api import purchase_answer
+from busi.api import ANY, purchase_answer
 from busi.inputs import InvalidInput, params, parse_int
 from crash_sim import crash
 from crash_sim.batch import BatchError, run_batch
 
 log = logging.getLogger(__name__)
 bp = Blueprint("demo", __name__)
-ANY = ["GET", "POST"]
 
 
 @bp.route("/flashSales-crash", methods=ANY)

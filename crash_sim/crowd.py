@@ -59,7 +59,7 @@ class Crowd:
         while True:
             attempts += 1
             status, gid = self._attempt(session, user_id)
-            if status is not None and 400 <= status < 500 or status == 200:
+            if status is not None and (status == 200 or 400 <= status < 500):  # yes, sold out, or no
                 if status == 200:
                     self._count_sale()
                 return Outcome(user_id, status, gid, attempts)
