@@ -188,6 +188,9 @@ busi_start() {
   local dir="$RUN_DIR/busi"; mkdir -p "$dir"
   if ! alive "$dir/gunicorn.pid" gunicorn; then
     reap_orphaned_workers
+    # gunicorn refuses a pid file whose pid still exists, and a killed master may linger as
+    # a zombie where PID 1 reaps no orphans; alive() has just said it is not our server.
+    rm -f "$dir/gunicorn.pid"
     port_free "$BUSI_PORT" "the business service" "set BUSI_PORT to a free port"
     say "starting the business service (gunicorn, $BUSI_WORKERS workers) on $BUSI_HOST:$BUSI_PORT"
     "$PY" -m gunicorn -c busi/gunicorn_conf.py --daemon --pid "$dir/gunicorn.pid" \
