@@ -54,9 +54,10 @@ def success(**fields):
 
 
 def answer_for(error):
-    """The body and status to answer for an exception raised while serving a DTM call."""
+    """The body and status to answer for an exception raised while serving a DTM call.
+    Every answer but SUCCESS says why under "error"; DTM reads dtm_result and the status."""
     if isinstance(error, DtmFailure):
-        return {"dtm_result": FAILURE, "message": scrub(error)}, STATUS_FAILURE
+        return {"dtm_result": FAILURE, "error": scrub(error)}, STATUS_FAILURE
     if isinstance(error, DtmOngoing):
-        return {"dtm_result": ONGOING, "message": scrub(error)}, STATUS_ONGOING
+        return {"dtm_result": ONGOING, "error": scrub(error)}, STATUS_ONGOING
     return {"error": scrub(f"{type(error).__name__}: {error}")}, STATUS_ERROR

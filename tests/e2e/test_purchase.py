@@ -30,7 +30,7 @@ def test_sold_out_is_409_and_leaves_nothing_behind(busi, new_product, dtm):
     response = busi.purchase(user_id=7, product_id=product)
     assert response.status_code == 409
     body = response.json()
-    assert body["dtm_result"] == "FAILURE" and "sold out" in body["message"]
+    assert body["dtm_result"] == "FAILURE" and "sold out" in body["error"]
     assert dtm.query(body["gid"])["transaction"]["status"] == "failed"  # aborted, not left prepared
     assert busi.stock(product) == 0 and busi.order_count(product) == 0
 

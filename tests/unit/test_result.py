@@ -31,6 +31,7 @@ def test_check_response_accepts_success():
 def test_answer_for_dtm_outcomes(error, status, result):
     body, code = answer_for(error)
     assert code == status and body["dtm_result"] == result
+    assert body["error"] == str(error)  # every answer but SUCCESS says why under "error"
 
 
 def test_a_transient_error_never_answers_failure():

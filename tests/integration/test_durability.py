@@ -1,0 +1,23 @@
+"""A deduction Redis acknowledged survives a SIGKILL of Redis (appendfsync always)."""
+import uuid
+
+import pytest
+
+from crash_sim import stack
+from saga import BranchBarrier
+from saga.barrier_redis import barrier_key
+
+KEY = "{t}-durable-stock"
+
+
+def test_acknowledged_deductions_survive_a_redis_sigkill(config, redis, redis_barrier):
+    if not config.local_redis:
+        pytest.skip("REDIS_URL names a server the local stack did not start")
+    redis.set(KEY, 10)
+    gids = [f"{{t}}-{uuid.uuid4().hex}" for _ in range(5)]
+    for gid in gids:
+        redis_barrier.check_adjust_amount(BranchBarrier("msg", gid, "00", "msg"), KEY, -1)
+    stack.kill("redis")  # right after the last reply: nothing had time to flush in the background
+    stack.start("redis")
+    assert int(redis.get(KEY)) == 5
+    assert all(redis.get(barrier_key(gid, "00", "msg", "01")) == b"op" for gid in gids)
