@@ -23,10 +23,14 @@ def flash_sales():
 
 
 def purchase_answer(crash_at=None):
-    """One purchase from the request's user_id and product_id, as the HTTP answer."""
+    """One purchase from the request's user_id (a new anonymous buyer when there is none)
+    and product_id, as the HTTP answer."""
     values = params()
-    user_id = parse_int(values, "user_id", minimum=1)
     product_id = known_product(values)
+    if values.get("user_id") in (None, ""):
+        user_id = stock.new_anonymous_buyer(services().redis)
+    else:
+        user_id = parse_int(values, "user_id", minimum=1)
     gid = stock.new_gid(product_id)
     try:
         flash_sale.purchase(services(), gid, user_id, product_id, crash_at)
@@ -34,8 +38,8 @@ def purchase_answer(crash_at=None):
         body, status = answer_for(err)
         if status == STATUS_ERROR:
             log.exception("gid=%s purchase failed; if its deduction ran, DTM's back-query settles it", gid)
-        return {**body, "gid": gid}, status
-    return success(gid=gid)
+        return {**body, "gid": gid, "user_id": user_id}, status
+    return success(gid=gid, user_id=user_id)
 
 
 @bp.get("/stock")

@@ -7,6 +7,10 @@ Cluster slot, as a Lua script must.
 import uuid
 
 STOCK_AMOUNT_PER_ORDER = 1
+# A purchase without user_id (the DTM seed's own curl lines) buys for a new anonymous buyer,
+# numbered from here up so that it cannot be mistaken for a shop's own user ids.
+ANONYMOUS_BUYERS_KEY = "anonymous-buyers"
+ANONYMOUS_BUYER_FROM = 10**12
 
 
 def hash_tag(product_id):
@@ -19,6 +23,11 @@ def stock_key(product_id):
 
 def new_gid(product_id):
     return f"{hash_tag(product_id)}-{uuid.uuid4().hex}"
+
+
+def new_anonymous_buyer(redis):
+    """A buyer id never handed out before."""
+    return ANONYMOUS_BUYER_FROM + redis.incr(ANONYMOUS_BUYERS_KEY)
 
 
 def get_stock(redis, product_id):

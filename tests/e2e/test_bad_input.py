@@ -17,7 +17,7 @@ def cases(product):
     """(method, path, query, request kwargs, what the error must mention)"""
     order = {**ORDER, "product_id": product}
     return [
-        ("GET", "flashSales", {"product_id": product}, {}, "missing user_id"),
+        ("GET", "flashSales", {"user_id": "", "product_id": 987654321}, {}, "unknown product_id"),
         ("GET", "flashSales", {"user_id": "abc", "product_id": product}, {}, "user_id must be an integer"),
         ("POST", "flashSales", {"user_id": "1.5", "product_id": product}, {}, "user_id must be an integer"),
         ("POST", "flashSales", {"user_id": "0", "product_id": product}, {}, "user_id must be between"),

@@ -1,0 +1,53 @@
+"""The DTM flash-sale seed's three curl lines work as written: no parameters at all.
+A purchase without user_id buys for a new anonymous buyer, whose id the answer shows."""
+import pytest
+import requests
+
+from busi.config import API_PREFIX
+from busi.stock import ANONYMOUS_BUYER_FROM
+from tests.conftest import wait_until
+from tests.e2e.test_batch import EXPECTED
+from tests.e2e.test_crash import RECOVERY_DEADLINE_S
+
+
+
+@pytest.fixture
+def seed(config):
+    """The seed's URLs use localhost, not 127.0.0.1."""
+    return f"http://localhost:{config.busi_port}{API_PREFIX}"
+
+
+def order_of(busi, gid, product=1):
+    return next((o for o in busi.get("orders", product_id=product).json()["latest"] if o["gid"] == gid), None)
+
+
+def test_flash_sales_without_parameters_buys_for_a_new_anonymous_buyer(busi, seed):
+    busi.reset(2)
+    first, second = (requests.get(f"{seed}/flashSales", timeout=30) for _ in range(2))
+    assert first.status_code == second.status_code == 200, first.text
+    ids = [first.json()["user_id"], second.json()["user_id"]]
+    assert ids[0] > ANONYMOUS_BUYER_FROM and ids[1] != ids[0]
+    assert wait_until(lambda: order_of(busi, first.json()["gid"]), 10)["user_id"] == ids[0]
+
+    sold_out = requests.get(f"{seed}/flashSales", timeout=30)
+    assert sold_out.status_code == 409 and sold_out.json()["user_id"] > ids[1]
+
+
+def test_flash_sales_crash_without_parameters(busi, seed):
+    busi.reset(1)
+    try:
+        response = requests.get(f"{seed}/flashSales-crash", timeout=30)
+    except requests.ConnectionError:
+        response = None
+    assert response is None  # the worker died after the deduction
+    assert wait_until(lambda: busi.order_count(1) == 1, RECOVERY_DEADLINE_S)
+    assert busi.get("orders").json()["latest"][0]["user_id"] > ANONYMOUS_BUYER_FROM
+
+
+def test_flash_sales_batch_without_parameters(seed):
+    assert requests.get(f"{seed}/flashSales-batch", timeout=120).text.splitlines() == EXPECTED
+
+
+def test_a_malformed_user_id_is_still_400(seed):
+    response = requests.get(f"{seed}/flashSales", params={"user_id": "seven"}, timeout=30)
+    assert response.status_code == 400 and "user_id must be an integer" in response.json()["error"]
