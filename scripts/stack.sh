@@ -72,8 +72,9 @@ need_packages() {
 }
 
 # Redis is the stock's system of record: every write is in the append-only file, fsynced,
-# before Redis answers it (appendfsync always). With everysec a crash loses up to a second
-# of acknowledged deductions, each one a unit sold twice. See the README, "Durability".
+# before Redis answers it (appendfsync always). With everysec a power cut or kernel crash
+# loses up to a second of acknowledged deductions (more on a busy disk, and then even a
+# Redis crash can), each one a unit sold twice. See the README, "Durability".
 REDIS_DURABILITY=(appendonly yes appendfsync always)
 
 # PONG, not just an answer: while Redis replays its append-only file it answers LOADING,
