@@ -1,9 +1,10 @@
 """python -m crash_sim faults: the promise, under the faults that really happen.
 
 Each row is one sale of a fresh product: STOCK units, BUYERS shoppers arriving
-ARRIVALS_PER_S a second, up to CONCURRENCY at a time (crowd.py), and one fault, injected once about a third of the stock is sold. Then
-the auditor (audit.py) waits until DTM has finished every transaction of the sale and
-checks, from the stores themselves, that the promise held.
+ARRIVALS_PER_S a second, up to CONCURRENCY at a time (crowd.py), and one fault, injected
+once about a third of the stock is sold. Then the auditor (audit.py) waits until DTM has
+finished every transaction of the sale and checks, from the stores themselves, that the
+promise held.
 """
 import random
 import threading
@@ -24,7 +25,7 @@ BUYERS, CONCURRENCY, STOCK = 200, 24, 60
 ARRIVALS_PER_S = 25  # the 200 shoppers arrive over 8 s: the fault lands mid-sale
 CRASHES = 3  # crash purchases armed by a crash-point row
 CROWD_DEADLINE_S = 120  # a shopper gives up after this
-SETTLE_DEADLINE_S = 120  # DTM must have finished the sale this long after the fault
+SETTLE_DEADLINE_S = 120  # DTM must have finished the sale this long after its last shopper
 POLL_S = 0.2
 
 
