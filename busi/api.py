@@ -8,7 +8,7 @@ from flask import Blueprint, current_app
 
 from busi import flash_sale, orders, services, stock
 from busi.config import API_PREFIX
-from busi.inputs import InvalidInput, params, parse_int
+from busi.inputs import InvalidInput, absent, params, parse_int
 from saga.result import STATUS_ERROR, answer_for, success
 
 log = logging.getLogger(__name__)
@@ -27,7 +27,7 @@ def purchase_answer(crash_at=None):
     and product_id, as the HTTP answer."""
     values = params()
     product_id = known_product(values)
-    if values.get("user_id") in (None, ""):
+    if absent(values, "user_id"):
         user_id = stock.new_anonymous_buyer(services().redis)
     else:
         user_id = parse_int(values, "user_id", minimum=1)

@@ -28,10 +28,15 @@ def json_object():
     return body
 
 
+def absent(values, name):
+    """Whether the request left out `name` (or sent it empty)."""
+    return values.get(name) in (None, "")
+
+
 def parse_int(values, name, default=None, minimum=0, maximum=INT_MAX):
     """values[name] as an integer in [minimum, maximum]; default when absent, if given."""
     raw = values.get(name)
-    if raw is None or raw == "":
+    if absent(values, name):
         if default is None:
             raise InvalidInput(f"missing {name}: pass {name}=<integer>")
         return default

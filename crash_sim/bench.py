@@ -15,6 +15,7 @@ import subprocess
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from urllib.parse import urlsplit
 
 import redis as redis_lib
@@ -80,16 +81,13 @@ def fsync(busi_url, redis_url, seconds, rounds):
     url = f"{busi_url}/flashSales?user_id=1&product_id={FSYNC_PRODUCT}"
     yield f"success path under wrk (16 connections, {seconds} s a run, {rounds} pairs, ABBA order)"
     pairs = []
-    try:
-        for pair in range(rounds):
-            loads = {}
-            for mode in FSYNC_MODES if pair % 2 == 0 else reversed(FSYNC_MODES):
-                redis.config_set("appendfsync", mode)
+    for pair in range(rounds):
+        loads = {}
+        for mode in FSYNC_MODES if pair % 2 == 0 else reversed(FSYNC_MODES):
+            with appendfsync(redis, mode):
                 loads[mode] = wrk.run(url, seconds)
-                yield f"  appendfsync {mode:8}  {loads[mode].line()}"
-            pairs.append(loads["always"].rate / loads["everysec"].rate)
-    finally:
-        redis.config_set("appendfsync", "always")  # the stack's setting, whatever happened
+            yield f"  appendfsync {mode:8}  {loads[mode].line()}"
+        pairs.append(loads["always"].rate / loads["everysec"].rate)
     yield f"  always / everysec, pair by pair: {', '.join(f'{r:.2f}' for r in pairs)}; " \
           f"median {statistics.median(pairs):.2f}x"
     sets = {mode: redis_set_rate(redis, redis_url, mode) for mode in FSYNC_MODES}
@@ -99,14 +97,21 @@ def fsync(busi_url, redis_url, seconds, rounds):
 
 def redis_set_rate(redis, redis_url, mode, requests=50_000):
     url = urlsplit(redis_url)
-    try:
-        redis.config_set("appendfsync", mode)
+    with appendfsync(redis, mode):
         out = subprocess.run(["redis-benchmark", "-h", url.hostname, "-p", str(url.port), "-t", "set",
                               "-n", str(requests), "-c", "16", "--csv"], capture_output=True, text=True,
                              check=True, timeout=120).stdout
+    return float(out.splitlines()[-1].split(",")[1].strip('"'))
+
+
+@contextmanager
+def appendfsync(redis, mode):
+    """Redis at appendfsync `mode` for the block, then back to the stack's "always", whatever happened."""
+    redis.config_set("appendfsync", mode)
+    try:
+        yield
     finally:
         redis.config_set("appendfsync", "always")
-    return float(out.splitlines()[-1].split(",")[1].strip('"'))
 
 
 def run_bench(busi_url, dtm_url, redis_url, sections=SECTIONS, buyers=400, concurrency=16, pairs=300,

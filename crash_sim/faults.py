@@ -37,36 +37,31 @@ class Fault:
     server: str = ""  # the local server it kills or stops, if any
 
 
-def crash_point(point):
-    return lambda crowd: crowd.arm(point, CRASHES)
+def crash_point(key, label):
+    """A row whose fault is CRASHES purchases dying at the crash point `key`."""
+    return Fault(key, label, lambda crowd: crowd.arm(key, CRASHES))
 
 
-def kill_and_restart(server, after_s=2):
+def outage(key, label, take_down, server, seconds):
+    """A row whose fault is a server taken down (stack.kill or stack.stop), then started
+    again `seconds` later through scripts/stack.sh."""
     def inject(crowd):
-        stack.kill(server)
-        time.sleep(after_s)  # the outage itself, not a wait for a condition
+        take_down(server)
+        time.sleep(seconds)  # the outage itself, not a wait for a condition
         stack.start(server)
-    return inject
-
-
-def stop_for(server, seconds):
-    def inject(crowd):
-        stack.stop(server)
-        time.sleep(seconds)  # the outage itself
-        stack.start(server)
-    return inject
+    return Fault(key, label, inject, server)
 
 
 FAULTS = [
-    Fault("after_prepare", "purchase dies after prepare", crash_point("after_prepare")),
-    Fault("after_deduct", "purchase dies after the deduction", crash_point("after_deduct")),
-    Fault("after_submit", "purchase dies after submit", crash_point("after_submit")),
-    Fault("after_order_commit", "createOrder dies after its commit", crash_point("after_order_commit")),
-    Fault("redis_kill", "Redis SIGKILL, back 2 s later", kill_and_restart("redis"), "redis"),
-    Fault("mysql_kill", "MariaDB SIGKILL, back 2 s later", kill_and_restart("mysql"), "mysql"),
-    Fault("mysql_stop", "MariaDB stopped for 20 s", stop_for("mysql", 20), "mysql"),
-    Fault("dtm_kill", "DTM SIGKILL, back 2 s later", kill_and_restart("dtm"), "dtm"),
-    Fault("busi_kill", "gunicorn master SIGKILL, restarted", kill_and_restart("busi", after_s=0), "busi"),
+    crash_point("after_prepare", "purchase dies after prepare"),
+    crash_point("after_deduct", "purchase dies after the deduction"),
+    crash_point("after_submit", "purchase dies after submit"),
+    crash_point("after_order_commit", "createOrder dies after its commit"),
+    outage("redis_kill", "Redis SIGKILL, back 2 s later", stack.kill, "redis", 2),
+    outage("mysql_kill", "MariaDB SIGKILL, back 2 s later", stack.kill, "mysql", 2),
+    outage("mysql_stop", "MariaDB stopped for 20 s", stack.stop, "mysql", 20),
+    outage("dtm_kill", "DTM SIGKILL, back 2 s later", stack.kill, "dtm", 2),
+    outage("busi_kill", "gunicorn master SIGKILL, restarted", stack.kill, "busi", 0),
 ]
 BY_KEY = {fault.key: fault for fault in FAULTS}
 HEADERS = ["fault", "buyers", "stock", "200s", "orders", "stock left", "duplicates", "held", "recovered in",

@@ -27,19 +27,12 @@ class DtmClient:
 
     def query(self, gid):
         """The transaction and its branches as DTM stores them (`transaction` is None if unknown)."""
-        # Status code only: a stored rollback_reason may well contain the word FAILURE.
-        response = self._send("GET", f"{self.url}/query", params={"gid": gid})
-        if response.status_code != 200:
-            raise DtmError(f"DTM query for {gid} answered HTTP {response.status_code}: {response.text[:300]}")
-        return response.json()
+        return self._read("query", gid=gid)
 
     def all_transactions(self, position="", limit=100):
         """One page of DTM's transactions in gid order, starting after `position`:
         (transactions, next position), the next position "" after the last page."""
-        response = self._send("GET", f"{self.url}/all", params={"position": position, "limit": limit})
-        if response.status_code != 200:
-            raise DtmError(f"DTM all answered HTTP {response.status_code}: {response.text[:300]}")
-        page = response.json()
+        page = self._read("all", position=position, limit=limit)
         return page["transactions"], page["next_position"]
 
     def request_branch(self, url, gid, trans_type, branch_id, op, headers=None):
@@ -47,6 +40,14 @@ class DtmClient:
         our own back-query); raise unless SUCCESS."""
         params = {"gid": gid, "trans_type": trans_type, "branch_id": branch_id, "op": op}
         self._checked("GET", url, params=params, headers=headers)
+
+    def _read(self, endpoint, **params):
+        """GET one of DTM's read endpoints as JSON."""
+        # Status code only: a stored rollback_reason may well contain the word FAILURE.
+        response = self._send("GET", f"{self.url}/{endpoint}", params=params)
+        if response.status_code != 200:
+            raise DtmError(f"DTM {endpoint} {params} answered HTTP {response.status_code}: {response.text[:300]}")
+        return response.json()
 
     def _checked(self, method, url, **kwargs):
         response = self._send(method, url, **kwargs)

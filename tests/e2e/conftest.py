@@ -1,11 +1,13 @@
 """The running business service (`make up` / `make test` start it under gunicorn)."""
 import itertools
 import os
+from pathlib import Path
 
 import pytest
 import requests
 
 from crash_sim.client import BusiClient
+from crash_sim.crash import CRASH_EXIT_CODE
 from saga import branch_token
 
 _product_ids = itertools.count(10_000 + (os.getpid() % 1000) * 100)
@@ -35,3 +37,13 @@ def new_product(busi):
 def signed(config):
     """signed(gid) -> the headers DTM sends with a branch call of gid (its branch token)."""
     return lambda gid: branch_token.headers(config.branch_secret, gid)
+
+
+def busi_log(config):
+    """The service's log, written by the local stack's gunicorn."""
+    return (Path(config.run_dir) / "busi" / "busi.log").read_text()
+
+
+def worker_crashes(config):
+    """How many times gunicorn has reported a worker dying with the crash exit code."""
+    return busi_log(config).count(f"exited with code {CRASH_EXIT_CODE}")

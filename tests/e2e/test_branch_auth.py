@@ -9,7 +9,7 @@ from busi.stock import new_gid
 from saga import branch_token
 from saga.barrier_redis import barrier_key
 from tests.conftest import wait_until
-from tests.e2e.test_crash import busi_log
+from tests.e2e.conftest import busi_log
 
 ORDER_QUERY = {"trans_type": "msg", "branch_id": "01", "op": "action"}
 BACK_QUERY = {"trans_type": "msg", "branch_id": "00", "op": "msg"}

@@ -1,21 +1,10 @@
 """A purchase whose worker really dies after the deduction, and DTM's recovery of it."""
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
-from crash_sim.crash import CRASH_EXIT_CODE
 from tests.conftest import wait_until
+from tests.e2e.conftest import worker_crashes
 
 RECOVERY_DEADLINE_S = 15
-
-
-def busi_log(config):
-    """The service's log, written by the local stack's gunicorn."""
-    return (Path(config.run_dir) / "busi" / "busi.log").read_text()
-
-
-def worker_crashes(config):
-    """How many times gunicorn has reported a worker dying with the crash exit code."""
-    return busi_log(config).count(f"exited with code {CRASH_EXIT_CODE}")
 
 
 def test_the_crashed_purchase_gets_exactly_one_order(busi, config, dtm, new_product):

@@ -6,7 +6,7 @@ import sys
 import pytest
 
 from crash_sim import faults, stack
-from tests.e2e.test_crash import worker_crashes
+from tests.e2e.conftest import worker_crashes
 
 CRASH_ROWS = [fault for fault in faults.FAULTS if not fault.server]
 SERVER_ROWS = [fault for fault in faults.FAULTS if fault.server]
