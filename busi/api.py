@@ -6,10 +6,11 @@ from pathlib import Path
 import yaml
 from flask import Blueprint, current_app
 
-from busi import flash_sale, orders, services, stock
+from busi import services, stock
 from busi.config import API_PREFIX
 from busi.inputs import InvalidInput, absent, params, parse_int
-from saga.result import STATUS_ERROR, answer_for, success
+from busi.strategies import SoldOut, UnknownProduct, strategy_of
+from saga.result import STATUS_ERROR, STATUS_FAILURE, answer_for, success
 
 log = logging.getLogger(__name__)
 bp = Blueprint("busi", __name__)
@@ -23,37 +24,58 @@ def flash_sales():
 
 
 def purchase_answer(crash_at=None):
-    """One purchase from the request's user_id (a new anonymous buyer when there is none)
-    and product_id, as the HTTP answer."""
+    """One purchase from the request's strategy, user_id (a new anonymous buyer when there is
+    none) and product_id, as the HTTP answer. crash_at: a crash point, already checked."""
     values = params()
-    product_id = known_product(values)
+    strategy = strategy_of(values)
+    product_id = parse_int(values, "product_id", default=1, minimum=1)
+    svc = services()
     if absent(values, "user_id"):
-        user_id = stock.new_anonymous_buyer(services().redis)
+        user_id = stock.new_anonymous_buyer(svc.redis)
     else:
         user_id = parse_int(values, "user_id", minimum=1)
+    try:
+        strategy.refuse_early(svc, product_id)
+    except SoldOut as err:  # no transaction was started, so there is no gid to show
+        return {**answer_for(err)[0], "user_id": user_id}, STATUS_FAILURE
     gid = stock.new_gid(product_id)
     try:
-        flash_sale.purchase(services(), gid, user_id, product_id, crash_at)
+        strategy.purchase(svc, gid, user_id, product_id, crash_at)
+    except InvalidInput:
+        raise
     except Exception as err:
         body, status = answer_for(err)
         if status == STATUS_ERROR:
-            log.exception("gid=%s purchase failed; if its deduction ran, DTM's back-query settles it", gid)
+            log.exception("gid=%s %s purchase failed; if its deduction ran, DTM's back-query settles it",
+                          gid, strategy.name)
         return {**body, "gid": gid, "user_id": user_id}, status
     return success(gid=gid, user_id=user_id)
 
 
 @bp.get("/stock")
 def get_stock():
-    product_id = known_product(params())
-    return {"product_id": product_id, "stock": stock.get_stock(services().redis, product_id)}
+    values = params()
+    strategy = strategy_of(values)
+    product_id = parse_int(values, "product_id", default=1, minimum=1)
+    units = strategy.stock(services(), product_id)  # one read: this endpoint is polled by crowds
+    if units is None:
+        raise UnknownProduct(product_id, strategy.name)
+    return {"product_id": product_id, "strategy": strategy.name, "stock": units}
 
 
 @bp.get("/orders")
 def get_orders():
-    product_id = known_product(params())
-    engine = services().mysql
-    return {"product_id": product_id, "count": orders.count_orders(engine, product_id),
-            "latest": orders.latest_orders(engine, product_id)}
+    strategy, product_id = known_product(params())
+    svc = services()
+    return {"product_id": product_id, "strategy": strategy.name, "count": strategy.order_count(svc, product_id),
+            "latest": strategy.latest_orders(svc, product_id)}
+
+
+@bp.route("/ping", methods=ANY)
+def ping():
+    """This process answers; nothing else is checked (health checks the stores). Also the
+    no-op branch of the benchmark's bare DTM message, hence POST."""
+    return success()
 
 
 @bp.get("/health")
@@ -75,8 +97,9 @@ def openapi():
 
 
 def known_product(values):
+    """The request's strategy and product_id, if that strategy knows the product (else a 400)."""
+    strategy = strategy_of(values)
     product_id = parse_int(values, "product_id", default=1, minimum=1)
-    if stock.get_stock(services().redis, product_id) is None:
-        raise InvalidInput(f"unknown product_id {product_id}: it has no stock; "
-                           f"create it with POST /api/busi/reset?product_id={product_id}&stock=N")
-    return product_id
+    if strategy.stock(services(), product_id) is None:
+        raise UnknownProduct(product_id, strategy.name)
+    return strategy, product_id

@@ -7,6 +7,7 @@ import logging
 
 from busi import orders, stock
 from crash_sim import crash
+from busi.strategies.base import SoldOut
 from saga import DtmDuplicated, DtmFailure, Msg, branch_token
 
 log = logging.getLogger(__name__)
@@ -21,10 +22,6 @@ TIMEOUT_TO_FAIL_S = 3
 # for the server's 10 s: so look no sooner than timeout_to_fail + 1. A createOrder that fails
 # (MySQL down) is retried after twice that, then doubling: 8, 16, 32 s ...
 RETRY_INTERVAL_S = TIMEOUT_TO_FAIL_S + 1
-
-
-class SoldOut(DtmFailure):
-    pass
 
 
 def purchase(svc, gid, user_id, product_id, crash_at=None):
@@ -47,7 +44,7 @@ def purchase(svc, gid, user_id, product_id, crash_at=None):
         except DtmDuplicated:
             raise
         except DtmFailure:
-            raise SoldOut(f"product {product_id} is sold out") from None
+            raise SoldOut(product_id) from None
         finally:
             crash.point(crash_at, "after_deduct", gid)
 

@@ -1,7 +1,16 @@
-"""The MySQL adapter: the pooled engine and the orders table."""
+"""The MySQL adapter: the pooled engine and the orders tables.
+
+Every strategy has an orders table of the same shape (busi/schema.sql): the dtm strategy's is
+`orders`, the others' `<strategy>_orders`. Table names come from the code, never from a request.
+"""
+import functools
+import re
+
 from sqlalchemy import create_engine, make_url, text
 
 AMOUNT_MAX = 2**31 - 1  # orders.amount is an INT
+ORDERS = "orders"  # the dtm strategy's table
+_TABLE_NAME = re.compile(r"[a-z_]+")
 
 
 def sqlalchemy_url(mysql_url):
@@ -14,35 +23,43 @@ def make_engine(mysql_url, pool_size=4):
     return create_engine(sqlalchemy_url(mysql_url), pool_size=pool_size, max_overflow=8, pool_pre_ping=True, pool_recycle=3600)
 
 
-def insert_order(conn, gid, user_id, product_id, amount):
+@functools.cache
+def sql(template, table):
+    """text(template) with {table} filled in, compiled once per table."""
+    if not _TABLE_NAME.fullmatch(table):
+        raise ValueError(f"not a table name: {table!r}")
+    return text(template.format(table=table))
+
+
+def insert_order(conn, gid, user_id, product_id, amount, table=ORDERS):
     conn.execute(
-        text("INSERT INTO orders (gid, user_id, product_id, amount, status) "
-             "VALUES (:gid, :user_id, :product_id, :amount, 'created')"),
+        sql("INSERT INTO {table} (gid, user_id, product_id, amount, status) "
+            "VALUES (:gid, :user_id, :product_id, :amount, 'created')", table),
         {"gid": gid, "user_id": user_id, "product_id": product_id, "amount": amount},
     )
 
 
-def count_orders(engine, product_id):
+def count_orders(engine, product_id, table=ORDERS):
     with engine.connect() as conn:
-        return conn.execute(text("SELECT COUNT(*) FROM orders WHERE product_id = :p"), {"p": product_id}).scalar_one()
+        return conn.execute(sql("SELECT COUNT(*) FROM {table} WHERE product_id = :p", table), {"p": product_id}).scalar_one()
 
 
-def latest_orders(engine, product_id, limit=10):
+def latest_orders(engine, product_id, limit=10, table=ORDERS):
     with engine.connect() as conn:
         rows = conn.execute(
-            text("SELECT gid, user_id, product_id, amount, status, create_time FROM orders "
-                 "WHERE product_id = :p ORDER BY id DESC LIMIT :limit"),
+            sql("SELECT gid, user_id, product_id, amount, status, create_time FROM {table} "
+                "WHERE product_id = :p ORDER BY id DESC LIMIT :limit", table),
             {"p": product_id, "limit": limit},
         ).mappings()
         return [{**row, "create_time": row["create_time"].isoformat(timespec="milliseconds")} for row in rows]
 
 
 def orders_of_gid(engine, gid):
-    """How many orders a transaction created: 0 or 1, never more (uk_gid)."""
+    """How many orders a dtm transaction created: 0 or 1, never more (uk_gid)."""
     with engine.connect() as conn:
         return conn.execute(text("SELECT COUNT(*) FROM orders WHERE gid = :gid"), {"gid": gid}).scalar_one()
 
 
-def delete_orders(engine, product_id):
+def delete_orders(engine, product_id, table=ORDERS):
     with engine.begin() as conn:
-        conn.execute(text("DELETE FROM orders WHERE product_id = :p"), {"p": product_id})
+        conn.execute(sql("DELETE FROM {table} WHERE product_id = :p", table), {"p": product_id})

@@ -31,3 +31,19 @@ CREATE TABLE IF NOT EXISTS dtm_barrier.barrier (
   KEY (update_time),
   UNIQUE KEY (gid, branch_id, op, barrier_id)
 ) ENGINE = InnoDB DEFAULT CHARSET = utf8mb4;
+
+-- The comparison strategies' own stock and orders (busi/strategies): one table each, so that
+-- a run of one strategy cannot disturb another. naive and rowlock use `available` as their
+-- quantity, and reserve moves a unit from available to reserved (stored = available + reserved).
+CREATE TABLE IF NOT EXISTS flash_sale.rowlock_stock (
+  product_id BIGINT PRIMARY KEY,
+  stored INT NOT NULL,
+  reserved INT NOT NULL DEFAULT 0,
+  available INT NOT NULL
+) ENGINE = InnoDB;
+CREATE TABLE IF NOT EXISTS flash_sale.naive_stock LIKE flash_sale.rowlock_stock;
+CREATE TABLE IF NOT EXISTS flash_sale.reserve_stock LIKE flash_sale.rowlock_stock;
+CREATE TABLE IF NOT EXISTS flash_sale.naive_orders LIKE flash_sale.orders;
+CREATE TABLE IF NOT EXISTS flash_sale.rowlock_orders LIKE flash_sale.orders;
+CREATE TABLE IF NOT EXISTS flash_sale.reserve_orders LIKE flash_sale.orders;
+CREATE TABLE IF NOT EXISTS flash_sale.twostores_orders LIKE flash_sale.orders;

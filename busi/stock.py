@@ -17,8 +17,9 @@ def hash_tag(product_id):
     return f"{{p{product_id}}}"
 
 
-def stock_key(product_id):
-    return f"{hash_tag(product_id)}-stock"
+def stock_key(product_id, kind=""):
+    """The product's stock key; kind names another strategy's separate stock (twostores)."""
+    return f"{hash_tag(product_id)}-{kind}-stock" if kind else f"{hash_tag(product_id)}-stock"
 
 
 def new_gid(product_id):
@@ -30,14 +31,14 @@ def new_anonymous_buyer(redis):
     return ANONYMOUS_BUYER_FROM + redis.incr(ANONYMOUS_BUYERS_KEY)
 
 
-def get_stock(redis, product_id):
+def get_stock(redis, product_id, kind=""):
     """The units left, or None when the product has no stock key (an unknown product)."""
-    value = redis.get(stock_key(product_id))
+    value = redis.get(stock_key(product_id, kind))
     return None if value is None else int(value)
 
 
-def set_stock(redis, product_id, units):
-    redis.set(stock_key(product_id), units)
+def set_stock(redis, product_id, units, kind=""):
+    redis.set(stock_key(product_id, kind), units)
 
 
 def seed_stock(redis, product_id, units):

@@ -1,44 +1,45 @@
 """python -m crash_sim bench: figures, measured in one run, meant to be read as ratios.
 
-paths: purchases through the running service: a crowd larger than the stock, so that both
-       the success path (prepare, deduct, submit, then DTM's createOrder) and the sold-out
-       path (prepare, failed deduction, abort) are timed.
-dtm:   prepare + abort pairs over saga's pooled session, against dtmcli's way (a new
+ratios: the purchase paths under wrk, 50 connections, and four figures: dtm ÷ rowlock sold
+       out and successful; dtm successful ÷ bare DTM messages (prepare + submit straight
+       from wrk to DTM, a no-op branch); GET /stock ÷ the trivial /ping. First the
+       generator's own ceiling: wrk against DTM's Go /api/ping.
+dtm:   prepare + abort pairs over saga's pooled client, against dtmcli's way (a new
        connection per call), on the same DTM server.
 fsync: the success path under wrk with Redis at appendfsync always and everysec, in pairs
        whose order alternates (ABBA: drift on a shared machine cancels within a pair), the
        ratio being the median of the pairs'; and Redis alone (redis-benchmark SET), to show
        what the fsync costs Redis itself.
 """
+import json
 import statistics
 import subprocess
 import time
 import uuid
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import redis as redis_lib
 from dtmcli.dtmimp import trans_call_dtm
+from tabulate import tabulate
 
 from crash_sim import wrk
 from crash_sim.client import BusiClient
 from saga import DtmClient, Msg
 
-BENCH_PRODUCT = 999_001
 FSYNC_PRODUCT = 999_003
 FSYNC_MODES = ("always", "everysec")
-SECTIONS = ("paths", "dtm", "fsync")
-
-
-def purchase_rate(client, stock, buyers, concurrency):
-    """Purchases per second for `buyers` buyers, `concurrency` at a time, on `stock` units."""
-    client.reset(stock, BENCH_PRODUCT)
-    with ThreadPoolExecutor(max_workers=concurrency) as pool:
-        start = time.perf_counter()
-        codes = list(pool.map(lambda user: client.purchase(user, BENCH_PRODUCT).status_code, range(1, buyers + 1)))
-        elapsed = time.perf_counter() - start
-    return buyers / elapsed, codes.count(200), codes.count(409)
+RATIO_PRODUCT = 999_004
+SECTIONS = ("ratios", "dtm", "fsync")
+BARE_MSG = Path(__file__).with_name("bare_msg.lua")
+# (figure, numerator, denominator, target), from the loads that ratios() measures
+RATIOS = [
+    ("dtm sold-out / rowlock sold-out", "dtm sold out", "rowlock sold out", 3.0),
+    ("dtm success / rowlock success", "dtm success", "rowlock success", 1.0),
+    ("dtm success / bare DTM msg", "dtm success", "bare DTM msg", 0.5),
+    ("GET /stock / trivial /ping", "GET /stock", "trivial /ping", 0.7),
+]
 
 
 def dtm_pairs_rate(dtm_url, pairs, pooled):
@@ -54,16 +55,6 @@ def dtm_pairs_rate(dtm_url, pairs, pooled):
             else:
                 trans_call_dtm(dtm_url, msg.trans_base.__dict__, operation, client.timeout)
     return pairs / (time.perf_counter() - start)
-
-
-def paths(busi_url, buyers, concurrency):
-    client = BusiClient(busi_url)
-    yield f"service: {buyers} buyers, {concurrency} at a time"
-    rate, ok, sold_out = purchase_rate(client, buyers, buyers, concurrency)
-    yield f"  success path:  {rate:7.1f} purchases/s ({ok} bought, {sold_out} sold out)"
-    rate_out, ok, sold_out = purchase_rate(client, 0, buyers, concurrency)
-    yield f"  sold-out path: {rate_out:7.1f} purchases/s ({ok} bought, {sold_out} sold out)"
-    yield f"  sold-out / success: {rate_out / rate:.2f}x"
 
 
 def dtm(dtm_url, pairs):
@@ -114,10 +105,85 @@ def appendfsync(redis, mode):
         redis.config_set("appendfsync", "always")
 
 
-def run_bench(busi_url, dtm_url, redis_url, sections=SECTIONS, buyers=400, concurrency=16, pairs=300,
-              fsync_seconds=8, fsync_rounds=4):
-    if "paths" in sections:
-        yield from paths(busi_url, buyers, concurrency)
+def ratios(busi_url, dtm_url, seconds, rounds=2, connections=50):
+    """Every load `rounds` times, the order reversed each round (A B C .. C B A), so that a
+    drift of the shared machine weighs the same on both sides of every ratio; a load's rate
+    is the mean over the rounds."""
+    client = BusiClient(busi_url)
+    dtm_base = dtm_url.rsplit("/api/", 1)[0]
+
+    def purchases(strategy, stock):
+        def run():
+            client.reset(stock, RATIO_PRODUCT, strategy)
+            load = wrk.run(f"{busi_url}/flashSales?strategy={strategy}&product_id={RATIO_PRODUCT}&user_id=1",
+                           seconds, connections)
+            if stock:  # dtm creates its orders after answering: they must keep up, or the rate flatters it
+                orders_caught_up(client, strategy, load.requests - load.non_2xx)
+            return load
+        return run
+
+    def stock_reads():
+        client.reset(10**6, RATIO_PRODUCT, "dtm")
+        return wrk.run(f"{busi_url}/stock?product_id={RATIO_PRODUCT}", seconds, connections)
+
+    loads = {
+        "wrk ceiling (DTM /api/ping)": lambda: wrk.run(f"{dtm_base}/api/ping", seconds, connections),
+        "trivial /ping": lambda: wrk.run(f"{busi_url}/ping", seconds, connections),
+        "GET /stock": stock_reads,
+        "rowlock sold out": purchases("rowlock", 0),
+        "dtm sold out": purchases("dtm", 0),
+        "rowlock success": purchases("rowlock", 10**9),
+        "dtm success": purchases("dtm", 10**9),
+        "bare DTM msg": lambda: bare_msgs(busi_url, dtm_url, seconds, connections),
+    }
+    yield (f"wrk, {connections} connections, {seconds} s a run, {rounds} rounds in alternating order; "
+           "wrk's own ceiling first (DTM's Go /api/ping)")
+    runs = {name: [] for name in loads}
+    for round_ in range(rounds):
+        for name in list(loads) if round_ % 2 == 0 else reversed(loads):
+            runs[name].append(loads[name]())
+    for load in runs["bare DTM msg"]:  # a message is two of wrk's requests: prepare, submit
+        load.rate /= 2
+    rate = {name: statistics.mean(load.rate for load in done) for name, done in runs.items()}
+    rows = [[name, *(f"{load.rate:.0f}" for load in done), f"{rate[name]:.0f}",
+             f"{statistics.mean(load.p50_ms for load in done):.1f}", f"{max(load.p99_ms for load in done):.1f}",
+             sum(load.non_2xx for load in done), f"{max(load.wrk_cores for load in done):.0%}"]
+            for name, done in runs.items()]
+    headers = ["load", *(f"round {n + 1}" for n in range(rounds)), "per s", "p50 ms", "p99 ms", "non-2xx", "wrk CPU"]
+    yield from tabulate(rows, headers=headers, tablefmt="plain", numalign="right").splitlines()
+    yield "(sold out answers 409: its non-2xx are the refusals; bare DTM msg: per message, latencies per request)"
+    ratio = {figure: round(rate[top] / rate[bottom], 2) for figure, top, bottom, _ in RATIOS}  # as printed
+    rows = [[figure, f"{ratio[figure]:.2f}", f">= {target}", "met" if ratio[figure] >= target else "NOT met"]
+            for figure, _, _, target in RATIOS]
+    yield from tabulate(rows, headers=["figure", "ratio", "target", ""], tablefmt="plain",
+                        disable_numparse=True).splitlines()
+
+
+def orders_caught_up(client, strategy, bought, deadline_s=120):
+    """Seconds until the strategy has an order for every purchase answered 200 (dtm creates
+    them after answering, through DTM's call to createOrder)."""
+    start = time.monotonic()
+    while client.order_count(RATIO_PRODUCT, strategy) < bought:
+        if time.monotonic() - start > deadline_s:
+            raise TimeoutError(f"{strategy}: fewer orders than purchases {deadline_s} s after the load")
+        time.sleep(0.2)
+    return time.monotonic() - start
+
+
+def bare_msgs(busi_url, dtm_url, seconds, connections):
+    """prepare + submit of messages whose one branch is the no-op /ping, from wrk to DTM."""
+    msg = Msg(DtmClient(dtm_url), "GID").add({}, f"{busi_url}/ping")
+    msg.trans_base.query_prepared = f"{busi_url}/ping"
+    template = json.dumps(msg.trans_base.__dict__)
+    api = "/" + dtm_url.split("/", 3)[3]
+    return wrk.run(dtm_url.rsplit("/api/", 1)[0] + "/", seconds, connections, threads=connections,
+                   script=BARE_MSG, args=(api, template, f"bench-bare-{uuid.uuid4().hex[:8]}"))
+
+
+def run_bench(busi_url, dtm_url, redis_url, sections=SECTIONS, pairs=300, fsync_seconds=8, fsync_rounds=4,
+              ratio_seconds=6, ratio_rounds=2):
+    if "ratios" in sections:
+        yield from ratios(busi_url, dtm_url, ratio_seconds, ratio_rounds)
     if "dtm" in sections:
         yield from dtm(dtm_url, pairs)
     if "fsync" in sections:

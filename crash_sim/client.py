@@ -19,32 +19,33 @@ class BusiClient:
     def post(self, path, session=None, **params):
         return (session or self.session).post(f"{self.url}/{path}", params=params, timeout=TIMEOUT_S)
 
-    def reset(self, stock, product_id=1):
-        return self._json(self.post("reset", stock=stock, product_id=product_id))
+    # strategy=None: the service's default (dtm); requests leaves None parameters out.
+    def reset(self, stock, product_id=1, strategy=None):
+        return self._json(self.post("reset", stock=stock, product_id=product_id, strategy=strategy))
 
-    def stock(self, product_id=1):
-        return self._json(self.get("stock", product_id=product_id))["stock"]
+    def stock(self, product_id=1, strategy=None):
+        return self._json(self.get("stock", product_id=product_id, strategy=strategy))["stock"]
 
-    def order_count(self, product_id=1):
-        return self._json(self.get("orders", product_id=product_id))["count"]
+    def order_count(self, product_id=1, strategy=None):
+        return self._json(self.get("orders", product_id=product_id, strategy=strategy))["count"]
 
-    def purchase(self, user_id, product_id=1, session=None):
-        return self.post("flashSales", session=session, user_id=user_id, product_id=product_id)
+    def purchase(self, user_id, product_id=1, session=None, strategy=None):
+        return self.post("flashSales", session=session, user_id=user_id, product_id=product_id, strategy=strategy)
 
-    def crash_purchase(self, user_id, product_id=1):
+    def crash_purchase(self, user_id, product_id=1, strategy=None):
         """A purchase whose worker dies after deducting: returns the response if one came
         back (it should not), None when the connection dropped as expected."""
         try:
-            return self.post("flashSales-crash", user_id=user_id, product_id=product_id)
+            return self.post("flashSales-crash", user_id=user_id, product_id=product_id, strategy=strategy)
         except requests.ConnectionError:
             return None
 
-    def purchase_many(self, user_ids, product_id=1):
+    def purchase_many(self, user_ids, product_id=1, strategy=None):
         """One purchase per user id, all at once, each on its own connection; the
         responses in the same order."""
         crowd = pooled_session(len(user_ids))
         with crowd, ThreadPoolExecutor(max_workers=len(user_ids)) as pool:
-            return list(pool.map(lambda user: self.purchase(user, product_id, crowd), user_ids))
+            return list(pool.map(lambda user: self.purchase(user, product_id, crowd, strategy), user_ids))
 
     @staticmethod
     def _json(response):

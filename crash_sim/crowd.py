@@ -80,7 +80,7 @@ class Crowd:
             return None, None
         if response.status_code not in (200, 409):
             return response.status_code, None
-        return response.status_code, response.json()["gid"]
+        return response.status_code, response.json().get("gid")  # none: sold out before any transaction
 
     def _count_sale(self):
         with self._lock:

@@ -18,17 +18,19 @@ class Load:
     p99_ms: float
     non_2xx: int
     wrk_cores: float  # CPU wrk used, in cores (1.0 = one core busy all the time)
+    requests: int = 0
 
     def line(self):
         return (f"{self.rate:7.1f}/s  p50 {self.p50_ms:6.1f} ms  p99 {self.p99_ms:6.1f} ms  "
                 f"non-2xx {self.non_2xx}  wrk used {self.wrk_cores:.0%} of a core")
 
 
-def run(url, seconds=8, connections=16, threads=2):
-    """One wrk run against url."""
+def run(url, seconds=8, connections=16, threads=2, script=None, args=()):
+    """One wrk run against url; script: a wrk Lua script, given `args`."""
+    command = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--latency"]
+    command += ["-s", str(script), url, "--", *args] if script else [url]
     before, start = resource.getrusage(resource.RUSAGE_CHILDREN), time.monotonic()
-    result = subprocess.run(["wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--latency", url],
-                            capture_output=True, text=True, timeout=seconds + 60, check=True)
+    result = subprocess.run(command, capture_output=True, text=True, timeout=seconds + 60, check=True)
     wall, after = time.monotonic() - start, resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime
     return parse(result.stdout, cpu / wall)
@@ -39,4 +41,5 @@ def parse(output, wrk_cores=0.0):
     non_2xx = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", output)
     return Load(rate=float(re.search(r"Requests/sec:\s+([0-9.]+)", output).group(1)),
                 p50_ms=percentiles["50"], p99_ms=percentiles["99"],
-                non_2xx=int(non_2xx.group(1)) if non_2xx else 0, wrk_cores=wrk_cores)
+                non_2xx=int(non_2xx.group(1)) if non_2xx else 0, wrk_cores=wrk_cores,
+                requests=int(re.search(r"(\d+) requests in", output).group(1)))

@@ -25,10 +25,11 @@ def busi(config):
 
 @pytest.fixture
 def new_product(busi):
-    """new_product(stock) -> a product id of this test's own, with that stock and no orders."""
-    def make(stock):
+    """new_product(stock, strategy=None) -> a product id of this test's own, with that stock
+    and no orders in the strategy's stores (the default strategy's when None)."""
+    def make(stock, strategy=None):
         product_id = next(_product_ids)
-        busi.reset(stock, product_id)
+        busi.reset(stock, product_id, strategy)
         return product_id
     return make
 

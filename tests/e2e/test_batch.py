@@ -1,4 +1,5 @@
 """The batch simulation: the same lines, run after run."""
+import re
 import subprocess
 import sys
 
@@ -34,11 +35,23 @@ def test_batch_command_from_outside(config):
     assert elapsed == sorted(elapsed) and elapsed[-1] >= 3  # the back-query comes 3 s after the crash at the earliest
 
 
-def test_bench_runs_and_counts_both_paths(config):
-    lines = list(run_bench(config.busi_url, config.dtm_url, config.redis_url, ("paths", "dtm"),
-                           buyers=20, concurrency=4, pairs=5))
-    assert "(20 bought, 0 sold out)" in lines[1] and "(0 bought, 20 sold out)" in lines[2]
+def test_bench_measures_every_load_and_prints_the_four_ratios(config):
+    lines = list(run_bench(config.busi_url, config.dtm_url, config.redis_url, ("ratios", "dtm"),
+                           pairs=5, ratio_seconds=1, ratio_rounds=1))
+    loads = {line.split("  ")[0]: line.split() for line in lines if line.split("  ")[0] in LOADS}
+    assert set(loads) == LOADS
+    for name in LOADS - {"rowlock sold out", "dtm sold out"}:  # these answer 409, on purpose
+        assert loads[name][-2] == "0", f"{name}: {loads[name]}"
+    figures = [FIGURE.match(line).groups() for line in lines if ">= " in line]
+    assert len(figures) == 4
+    for _, ratio, target, verdict in figures:
+        assert float(ratio) > 0 and verdict == ("met" if float(ratio) >= float(target) else "NOT met")
     assert lines[-1].startswith("  pooled / per call: ")
+
+
+FIGURE = re.compile(r"^(.+?)\s{2,}([0-9.]+)\s+>= ([0-9.]+)\s+(met|NOT met)$")
+LOADS = {"wrk ceiling (DTM /api/ping)", "trivial /ping", "GET /stock", "rowlock sold out", "dtm sold out",
+         "rowlock success", "dtm success", "bare DTM msg"}
 
 
 def test_bench_fsync_measures_both_modes_and_restores_always(config, redis):

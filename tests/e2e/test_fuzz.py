@@ -2,7 +2,8 @@
 against the live service: no 5xx, every error a JSON object, and nothing created or changed.
 
 The generated calls carry no valid branch token, so the branches must refuse every one; a
-generated purchase is pointed at a sold-out product, so it cannot take stock either. The
+generated purchase is pointed at a product sold out in every strategy's stores, so it
+cannot take stock either. The
 demo endpoints change data or kill workers by design; test_bad_input.py covers their input.
 """
 import pytest
@@ -10,7 +11,11 @@ import schemathesis
 from hypothesis import HealthCheck, settings
 from sqlalchemy import bindparam, text
 
+from busi.orders import sql
 from busi.stock import stock_key
+from busi.strategies import STRATEGIES
+from busi.strategies.mysql_stock import MySQLStock
+from busi.strategies.twostores import KIND as TWOSTORES
 from saga.barrier_redis import barrier_key
 
 DEMO = r"^/(reset|flashSales-batch|flashSales-crash)$"
@@ -27,7 +32,8 @@ schema = schemathesis.pytest.from_fixture("api_schema").exclude(path_regex=DEMO)
 @pytest.fixture(scope="module")
 def sold_out(busi):
     product = 999_002
-    busi.reset(0, product)
+    for strategy in STRATEGIES:
+        busi.reset(0, product, strategy)
     return product
 
 
@@ -49,7 +55,19 @@ def traces(case, redis, mysql, sold_out):
             "(SELECT COUNT(*) FROM dtm_barrier.barrier WHERE gid IN :gids)").bindparams(
                 bindparam("gids", expanding=True)), {"gids": gids, "p": sold_out}).one()
     marks = redis.exists(*[barrier_key(gid, "00", "msg", "01") for gid in gids])
-    return tuple(rows), marks, redis.get(stock_key(sold_out))
+    return tuple(rows), marks, redis.get(stock_key(sold_out)), strategies_state(mysql, redis, sold_out)
+
+
+def strategies_state(mysql, redis, product):
+    """The product's orders and stock in the other strategies' stores."""
+    with mysql.connect() as conn:
+        def one(template, table):
+            return conn.execute(sql(template, table), {"p": product}).scalar()
+        orders = [one("SELECT COUNT(*) FROM {table} WHERE product_id = :p", s.order_table)
+                  for s in STRATEGIES.values()]
+        stocks = [one("SELECT available FROM {table} WHERE product_id = :p", s.stock_table)
+                  for s in STRATEGIES.values() if isinstance(s, MySQLStock)]
+    return orders, stocks, redis.get(stock_key(product, TWOSTORES))
 
 
 def aim_purchases_at(case, product):
@@ -70,4 +88,5 @@ def test_generated_calls(case, config, redis, mysql, sold_out):
         body = response.json()
         assert isinstance(body, dict)
         assert isinstance(body.get("error"), str) and body["error"], body
-    assert traces(case, redis, mysql, sold_out) == before == ((0, 0), 0, b"0")
+    nothing_anywhere = ([0] * len(STRATEGIES), [0, 0, 0], b"0")
+    assert traces(case, redis, mysql, sold_out) == before == ((0, 0), 0, b"0", nothing_anywhere)

@@ -3,8 +3,10 @@ import uuid
 
 import pytest
 
+from busi import create_app, flash_sale, services
 from busi.orders import orders_of_gid
 from busi.stock import new_gid, stock_key
+from busi.strategies import SoldOut
 from saga import DtmDuplicated, Msg
 from saga.barrier_redis import barrier_key
 from tests.conftest import wait_until
@@ -25,14 +27,27 @@ def test_a_purchase_creates_exactly_one_order(busi, new_product, mysql):
     assert [(o["gid"], o["user_id"], o["amount"], o["status"]) for o in latest] == [(gid, 7, 1, "created")]
 
 
-def test_sold_out_is_409_and_leaves_nothing_behind(busi, new_product, dtm):
+def test_sold_out_is_409_and_starts_no_transaction(busi, new_product, dtm):
     product = new_product(0)
     response = busi.purchase(user_id=7, product_id=product)
     assert response.status_code == 409
     body = response.json()
     assert body["dtm_result"] == "FAILURE" and "sold out" in body["error"]
-    assert dtm.query(body["gid"])["transaction"]["status"] == "failed"  # aborted, not left prepared
+    assert "gid" not in body  # the fast path: no global transaction at all
+    assert not [t for t in dtm.all_transactions(f"{{p{product}}}-", 10)[0] if t["gid"].startswith(f"{{p{product}}}-")]
     assert busi.stock(product) == 0 and busi.order_count(product) == 0
+
+
+def test_a_deduction_refused_by_the_script_aborts_its_message(config, dtm, redis, new_product):
+    """The fast path read a unit that was gone by the deduction: the Lua script refuses, and
+    the message is aborted, not left prepared."""
+    product = new_product(0)
+    app = create_app(config)
+    with app.app_context():
+        gid = new_gid(product)
+        with pytest.raises(SoldOut):
+            flash_sale.purchase(services(), gid, 7, product)
+    assert dtm.query(gid)["transaction"]["status"] == "failed"
 
 
 def test_create_order_delivered_twice_makes_one_order(busi, config, mysql, new_product, signed):

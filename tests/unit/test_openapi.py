@@ -4,6 +4,7 @@ from openapi_spec_validator import validate
 from busi import create_app
 from busi.api import OPENAPI
 from busi.config import API_PREFIX, Config
+from busi.strategies import DEFAULT, STRATEGIES
 from crash_sim import crash
 
 IGNORED_METHODS = {"HEAD", "OPTIONS"}
@@ -40,3 +41,8 @@ def test_the_served_description_follows_the_demo_switch():
 def test_the_crash_points_are_the_code_s():
     at = next(p for p in OPENAPI["paths"]["/flashSales-crash"]["get"]["parameters"] if p.get("name") == "at")
     assert at["schema"]["enum"] == list(crash.POINTS) and at["schema"]["default"] == crash.DEFAULT_POINT
+
+
+def test_the_strategies_are_the_code_s():
+    strategy = OPENAPI["components"]["parameters"]["strategy"]["schema"]
+    assert strategy["enum"] == list(STRATEGIES) and strategy["default"] == DEFAULT

@@ -19,7 +19,7 @@ Transfer/sec:     15.00KB
 
 def test_rate_percentiles_and_errors():
     load = parse(REPORT, wrk_cores=0.02)
-    assert (load.rate, load.p50_ms, load.p99_ms, load.non_2xx) == (75.35, 189.72, 1200.0, 3)
+    assert (load.rate, load.p50_ms, load.p99_ms, load.non_2xx, load.requests) == (75.35, 189.72, 1200.0, 3, 603)
     assert "p99 1200.0 ms" in load.line() and "wrk used 2% of a core" in load.line()
 
 

@@ -1,0 +1,31 @@
+"""Purchase strategies: the same purchase five ways, each with its own stock and orders, so
+that a run of one cannot disturb another. Chosen per request by ?strategy=NAME (default dtm).
+
+| strategy  | stock            | orders           | what it does                                                  |
+|-----------|------------------|------------------|---------------------------------------------------------------|
+| naive     | naive_stock      | naive_orders     | read, check, UPDATE, INSERT in a transaction, no lock: oversells |
+| rowlock   | rowlock_stock    | rowlock_orders   | the same in one transaction with SELECT ... FOR UPDATE        |
+| reserve   | reserve_stock    | reserve_orders   | one conditional UPDATE of available and reserved, one trans.  |
+| twostores | Redis {pN}-twostores-stock | twostores_orders | Lua deduction, then the INSERT, no transaction manager |
+| dtm       | Redis {pN}-stock | orders           | the two-phase message (busi/flash_sale.py)                    |
+"""
+from busi.inputs import InvalidInput
+from busi.strategies.base import SoldOut, Strategy, UnknownProduct
+from busi.strategies.dtm import Dtm
+from busi.strategies.naive import Naive
+from busi.strategies.reserve import Reserve
+from busi.strategies.rowlock import Rowlock
+from busi.strategies.twostores import TwoStores
+
+STRATEGIES = {s.name: s for s in (Naive(), Rowlock(), Reserve(), TwoStores(), Dtm())}
+DEFAULT = "dtm"
+
+__all__ = ["DEFAULT", "STRATEGIES", "SoldOut", "Strategy", "UnknownProduct", "strategy_of"]
+
+
+def strategy_of(values):
+    """The strategy a request names (?strategy=), the default when it names none."""
+    name = values.get("strategy") or DEFAULT
+    if name not in STRATEGIES:
+        raise InvalidInput(f"unknown strategy={name!r}: use one of {', '.join(STRATEGIES)}")
+    return STRATEGIES[name]

@@ -1,0 +1,52 @@
+"""What every purchase strategy is: one contract, so that the endpoints, the comparison and
+the benchmark treat the five alike (busi/strategies/__init__.py lists them)."""
+from busi.inputs import InvalidInput
+from saga.result import DtmFailure
+
+# Every strategy's first write is its deduction; a crash right after it is the one that
+# tells the strategies apart (flashSales-crash?strategy=NAME). dtm has more points (crash.POINTS).
+AFTER_FIRST_WRITE = "after_deduct"
+
+
+class SoldOut(DtmFailure):
+    """No unit left: a 409, and nothing changed."""
+
+    def __init__(self, product_id):
+        super().__init__(f"product {product_id} is sold out")
+
+
+class UnknownProduct(InvalidInput):
+    """The product has no stock in this strategy's store: a 400."""
+
+    def __init__(self, product_id, strategy):
+        super().__init__(f"unknown product_id {product_id} for strategy {strategy}: it has no stock; create it "
+                         f"with POST /api/busi/reset?strategy={strategy}&product_id={product_id}&stock=N")
+
+
+class Strategy:
+    """A way to sell one unit. Subclasses set `name` and implement these methods; they raise
+    SoldOut or UnknownProduct, never a status code."""
+    name = ""
+    crash_points = (AFTER_FIRST_WRITE,)
+
+    def refuse_early(self, svc, product_id):
+        """Raise SoldOut or UnknownProduct if that is certain before starting a purchase;
+        a strategy without a cheap certain answer lets purchase() find out."""
+
+    def purchase(self, svc, gid, user_id, product_id, crash_at=None):
+        """Sell one unit to user_id under gid; crash_at: one of crash_points, for the demos."""
+        raise NotImplementedError
+
+    def reset(self, svc, product_id, units):
+        """The product gets `units` units and no orders (created if new)."""
+        raise NotImplementedError
+
+    def stock(self, svc, product_id):
+        """The units left, or None for a product this strategy does not know."""
+        raise NotImplementedError
+
+    def order_count(self, svc, product_id):
+        raise NotImplementedError
+
+    def latest_orders(self, svc, product_id, limit=10):
+        raise NotImplementedError

@@ -1,0 +1,50 @@
+"""The seeds' strategies keep stock and orders in one MySQL database: <name>_stock and
+<name>_orders (busi/schema.sql). What they share is here; each adds its purchase."""
+from busi import orders
+from busi.strategies.base import Strategy, UnknownProduct
+
+_RESET_STOCK = ("INSERT INTO {table} (product_id, stored, reserved, available) VALUES (:p, :units, 0, :units) "
+                "ON DUPLICATE KEY UPDATE stored = :units, reserved = 0, available = :units")
+
+
+class MySQLStock(Strategy):
+    @property
+    def stock_table(self):
+        return f"{self.name}_stock"
+
+    @property
+    def order_table(self):
+        return f"{self.name}_orders"
+
+    def available(self, conn, product_id, lock=""):
+        """The units available, read in conn (lock: "" or "FOR UPDATE"); UnknownProduct if no row."""
+        units = conn.execute(orders.sql("SELECT available FROM {table} WHERE product_id = :p " + lock,
+                                        self.stock_table), {"p": product_id}).scalar()
+        if units is None:
+            raise UnknownProduct(product_id, self.name)
+        return units
+
+    def take_one(self, conn, product_id):
+        conn.execute(orders.sql("UPDATE {table} SET available = available - 1 WHERE product_id = :p",
+                                self.stock_table), {"p": product_id})
+
+    def insert_order(self, conn, gid, user_id, product_id):
+        orders.insert_order(conn, gid, user_id, product_id, 1, table=self.order_table)
+
+    def reset(self, svc, product_id, units):
+        with svc.mysql.begin() as conn:
+            conn.execute(orders.sql(_RESET_STOCK, self.stock_table), {"p": product_id, "units": units})
+            conn.execute(orders.sql("DELETE FROM {table} WHERE product_id = :p", self.order_table), {"p": product_id})
+
+    def stock(self, svc, product_id):
+        with svc.mysql.connect() as conn:
+            try:
+                return self.available(conn, product_id)
+            except UnknownProduct:
+                return None
+
+    def order_count(self, svc, product_id):
+        return orders.count_orders(svc.mysql, product_id, table=self.order_table)
+
+    def latest_orders(self, svc, product_id, limit=10):
+        return orders.latest_orders(svc.mysql, product_id, limit, table=self.order_table)

@@ -1,0 +1,20 @@
+"""naive: read the quantity, check it, deduct, insert the order, all in one transaction but
+with a plain SELECT. A plain SELECT locks nothing and reads a snapshot: every buyer who reads
+while another's deduction is not yet committed sees the old quantity and passes the check.
+The UPDATE then waits for the row and subtracts from the newest value, so two buyers of the
+last unit both get it and the stock goes negative, as in the 12.12 sale."""
+from crash_sim import crash
+from busi.strategies.base import AFTER_FIRST_WRITE, SoldOut
+from busi.strategies.mysql_stock import MySQLStock
+
+
+class Naive(MySQLStock):
+    name = "naive"
+
+    def purchase(self, svc, gid, user_id, product_id, crash_at=None):
+        with svc.mysql.begin() as conn:
+            if self.available(conn, product_id) < 1:
+                raise SoldOut(product_id)
+            self.take_one(conn, product_id)  # another buyer may have taken the unit since the read
+            crash.point(crash_at, AFTER_FIRST_WRITE, gid)
+            self.insert_order(conn, gid, user_id, product_id)

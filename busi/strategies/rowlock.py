@@ -1,0 +1,18 @@
+"""rowlock: the naive steps inside one MySQL transaction, the stock row read with
+SELECT ... FOR UPDATE. Every buyer of a product waits for the row in turn; a crash rolls
+the whole transaction back, so nothing is lost."""
+from crash_sim import crash
+from busi.strategies.base import AFTER_FIRST_WRITE, SoldOut
+from busi.strategies.mysql_stock import MySQLStock
+
+
+class Rowlock(MySQLStock):
+    name = "rowlock"
+
+    def purchase(self, svc, gid, user_id, product_id, crash_at=None):
+        with svc.mysql.begin() as conn:
+            if self.available(conn, product_id, lock="FOR UPDATE") < 1:
+                raise SoldOut(product_id)
+            self.take_one(conn, product_id)
+            crash.point(crash_at, AFTER_FIRST_WRITE, gid)
+            self.insert_order(conn, gid, user_id, product_id)

@@ -1,0 +1,50 @@
+"""twostores: what people build first when the stock moves to Redis. The Lua script deducts
+atomically (no oversell), then the order is inserted in MySQL: two stores, no transaction
+manager. A process that dies between the two, or a MySQL that refuses the insert, leaves a
+unit deducted with no order: lost to the sale."""
+from crash_sim import crash
+from busi import orders, stock
+from busi.strategies.base import AFTER_FIRST_WRITE, SoldOut, Strategy, UnknownProduct
+
+KIND = "twostores"  # its stock key is {pN}-twostores-stock
+# -1: no such key (unknown product), 0: sold out, 1: one unit taken.
+_DEDUCT = """
+local v = redis.call('GET', KEYS[1])
+if v == false then return -1 end
+if tonumber(v) < 1 then return 0 end
+redis.call('DECR', KEYS[1])
+return 1
+"""
+
+
+class TwoStores(Strategy):
+    name = "twostores"
+    order_table = "twostores_orders"
+
+    def __init__(self):
+        self._deduct = None  # the Script, registered on first use
+
+    def purchase(self, svc, gid, user_id, product_id, crash_at=None):
+        if self._deduct is None:
+            self._deduct = svc.redis.register_script(_DEDUCT)
+        taken = self._deduct(keys=[stock.stock_key(product_id, KIND)], client=svc.redis)
+        if taken == -1:
+            raise UnknownProduct(product_id, self.name)
+        if taken == 0:
+            raise SoldOut(product_id)
+        crash.point(crash_at, AFTER_FIRST_WRITE, gid)
+        with svc.mysql.begin() as conn:
+            orders.insert_order(conn, gid, user_id, product_id, 1, table=self.order_table)
+
+    def reset(self, svc, product_id, units):
+        stock.set_stock(svc.redis, product_id, units, KIND)
+        orders.delete_orders(svc.mysql, product_id, table=self.order_table)
+
+    def stock(self, svc, product_id):
+        return stock.get_stock(svc.redis, product_id, KIND)
+
+    def order_count(self, svc, product_id):
+        return orders.count_orders(svc.mysql, product_id, table=self.order_table)
+
+    def latest_orders(self, svc, product_id, limit=10):
+        return orders.latest_orders(svc.mysql, product_id, limit, table=self.order_table)

@@ -1,0 +1,131 @@
+"""python -m crash_sim compare: the same crowd against every strategy (busi/strategies), then
+the same crowd with a few purchases that crash right after their first write; one table.
+
+Every buyer tries once. oversold: orders beyond the initial stock, or stock below zero.
+lost: units deducted that never became an order, counted after any recovery has finished
+(DTM's back-query for dtm; the other strategies have none).
+"""
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+
+import requests
+
+from busi.strategies import STRATEGIES
+from crash_sim import audit
+from crash_sim.client import TIMEOUT_S, BusiClient, pooled_session
+from saga import DtmClient
+
+STOCK, BUYERS, CONCURRENCY = 100, 1000, 50
+PRODUCT_ID = 999_200  # each strategy keeps its own stock and orders, so one id serves all
+CRASHES = 3  # crash purchases mixed into the second crowd, while stock remains
+RECOVERY_DEADLINE_S = 60
+# What each strategy must show in every run (the README explains why).
+EXPECTED = {
+    "naive": "oversells",
+    "rowlock": "correct, crashes included",
+    "reserve": "correct, crashes included",
+    "twostores": "loses the crashed purchases' units",
+    "dtm": "correct, crashes included",
+}
+HEADERS = ["strategy", "200s", "409s", "orders", "stock left", "oversold", "lost", "purchases/s",
+           "sold-out/s", "p99 ms", "with crashes: oversold", "lost"]
+
+
+@dataclass
+class Sale:
+    """One crowd against one strategy, and what the stores said afterwards."""
+    initial: int
+    answers: list  # (status or None, seconds from the start to the answer, latency s)
+    stock_left: int
+    orders: int
+
+    def count(self, status):
+        return sum(1 for answer in self.answers if answer[0] == status)
+
+    @property
+    def oversold(self):
+        return max(self.orders - self.initial, -self.stock_left, 0)
+
+    @property
+    def lost(self):
+        return max(self.initial - self.stock_left - self.orders, 0)
+
+    def rate(self, status):
+        """Answers of `status` per second, over the time in which they came: the purchases
+        while stock lasted, the refusals once it had gone."""
+        times = sorted(done for code, done, _ in self.answers if code == status)
+        if len(times) < 2:
+            return 0.0
+        first = 0.0 if status == 200 else min(done - latency for code, done, latency in self.answers if code == status)
+        return len(times) / (times[-1] - first)
+
+    @property
+    def p99_ms(self):
+        latencies = sorted(latency for code, _, latency in self.answers if code is not None)
+        return 1000 * latencies[int(0.99 * (len(latencies) - 1))]
+
+
+class Comparison:
+    def __init__(self, config, stock=STOCK, buyers=BUYERS, concurrency=CONCURRENCY):
+        self.config, self.stock, self.buyers, self.concurrency = config, stock, buyers, concurrency
+        self.client = BusiClient(config.busi_url)
+        self.dtm = DtmClient(config.dtm_url)
+
+    def run(self, strategy, crashes=0):
+        self.client.reset(self.stock, PRODUCT_ID, strategy)
+        crash_at = {round((i + 1) * self.stock / (2 * crashes + 2)) for i in range(crashes)}  # early in the sale
+        session = pooled_session(self.concurrency)
+        start = time.monotonic()
+        with session, ThreadPoolExecutor(max_workers=self.concurrency) as pool:
+            answers = list(pool.map(lambda user: self._buy(session, strategy, user, user in crash_at, start),
+                                    range(1, self.buyers + 1)))
+        if crashes:
+            self._wait_for_recovery(strategy)
+        return Sale(self.stock, answers, self.client.stock(PRODUCT_ID, strategy),
+                    self.client.order_count(PRODUCT_ID, strategy))
+
+    def _buy(self, session, strategy, user_id, crash, start):
+        path = "flashSales-crash" if crash else "flashSales"
+        sent = time.monotonic()
+        try:
+            response = session.post(f"{self.client.url}/{path}", timeout=TIMEOUT_S,
+                                    params={"user_id": user_id, "product_id": PRODUCT_ID, "strategy": strategy})
+            status = response.status_code
+        except requests.ConnectionError:
+            status = None  # a crash purchase: its process died
+        done = time.monotonic()
+        return status, done - start, done - sent
+
+    def _wait_for_recovery(self, strategy):
+        """dtm: until DTM has finished every transaction of the sale (the back-query included)."""
+        if strategy != "dtm":
+            return
+        deadline = time.monotonic() + RECOVERY_DEADLINE_S
+        while time.monotonic() < deadline:
+            if all(t["status"] in audit.FINAL for t in audit.dtm_transactions(self.dtm, PRODUCT_ID).values()):
+                return
+            time.sleep(0.5)
+        raise TimeoutError(f"DTM had not finished the sale {RECOVERY_DEADLINE_S} s after it")
+
+
+def row(strategy, sale, crashed):
+    return [strategy, sale.count(200), sale.count(409), sale.orders, sale.stock_left, sale.oversold, sale.lost,
+            f"{sale.rate(200):.0f}", f"{sale.rate(409):.0f}", f"{sale.p99_ms:.0f}", crashed.oversold, crashed.lost]
+
+
+
+def surprise(strategy, sale, crashed):
+    """What in this run differs from EXPECTED[strategy], or "" if nothing does."""
+    expected = EXPECTED[strategy]
+    if expected == "oversells":
+        return "" if sale.oversold else "did not oversell this time (a race: run it again)"
+    errors = [f"{label}: oversold {s.oversold}" for label, s in (("no crash", sale), ("crashes", crashed)) if s.oversold]
+    if sale.lost:
+        errors.append(f"lost {sale.lost} without a crash")
+    if expected.startswith("loses"):
+        if not crashed.lost:
+            errors.append("lost nothing to the crashes: did they happen?")
+    elif crashed.lost:
+        errors.append(f"lost {crashed.lost} to the crashes")
+    return "; ".join(errors)
