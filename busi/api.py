@@ -1,12 +1,13 @@
 """The public endpoints under /api/busi: purchases and what a shopper may read.
 The branches DTM calls are in branches.py, the demo endpoints in demo.py."""
 import logging
+import re
 from pathlib import Path
 
 import yaml
 from flask import Blueprint, current_app
 
-from busi import services, stock
+from busi import orders, services, stock
 from busi.config import API_PREFIX
 from busi.inputs import InvalidInput, absent, params, parse_int
 from busi.strategies import SoldOut, UnknownProduct, strategy_of
@@ -68,6 +69,7 @@ def get_orders():
     strategy, product_id = known_product(params())
     svc = services()
     return {"product_id": product_id, "strategy": strategy.name, "count": strategy.order_count(svc, product_id),
+            "by_status": orders.count_by_status(svc.mysql, product_id, strategy.order_table),
             "latest": strategy.latest_orders(svc, product_id)}
 
 
@@ -92,8 +94,16 @@ def health():
 @bp.get("/openapi.json")
 def openapi():
     """This API in OpenAPI 3 (busi/openapi.yaml), less the demo endpoints when they are off."""
-    routes = {rule.rule for rule in current_app.url_map.iter_rules()}
-    return {**OPENAPI, "paths": {path: item for path, item in OPENAPI["paths"].items() if API_PREFIX + path in routes}}
+    served = {(openapi_path(rule.rule), method.lower())
+              for rule in current_app.url_map.iter_rules() for method in rule.methods}
+    paths = {path: {method: op for method, op in item.items() if (path, method) in served}
+             for path, item in OPENAPI["paths"].items()}
+    return {**OPENAPI, "paths": {path: item for path, item in paths.items() if item}}
+
+
+def openapi_path(rule):
+    """A Flask rule as an OpenAPI path: /api/busi/products/<int:product_id> -> /products/{product_id}."""
+    return re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", rule.removeprefix(API_PREFIX))
 
 
 def known_product(values):

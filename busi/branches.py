@@ -1,4 +1,7 @@
-"""The branches: endpoints that only DTM calls, each with the token of its transaction.
+"""The branches: endpoints that only DTM calls, each with the token of its transaction:
+the purchase message's (createOrder, queryPrepared), the payment saga's (charge, markPaid),
+the expiry trigger's (expireOrder) and the expiry saga's (cancelOrder, restock), each saga
+action with its compensation.
 
 Every request to this blueprint is authenticated before anything is read or written: the
 Dtm-Branch-Token header must be HMAC(BRANCH_SECRET, gid) (saga/branch_token.py). Without it
@@ -8,9 +11,9 @@ import logging
 
 from flask import Blueprint, request
 
-from busi import flash_sale, orders, services
+from busi import expiry, flash_sale, orders, payment, services
 from busi.api import ANY
-from busi.inputs import json_object, parse_int
+from busi.inputs import json_object, parse_int, parse_money, parse_text
 from crash_sim import crash
 from saga import BranchBarrier, branch_token
 from saga.result import success
@@ -37,8 +40,7 @@ def create_order():
     user_id = parse_int(payload, "user_id", minimum=1)
     product_id = parse_int(payload, "product_id", minimum=1)
     amount = parse_int(payload, "amount", minimum=1, maximum=orders.AMOUNT_MAX)
-    crash_at = request.headers.get(crash.HEADER) if services().config.demo_endpoints else None
-    flash_sale.create_order(services(), barrier, user_id, product_id, amount, crash_at)
+    flash_sale.create_order(services(), barrier, user_id, product_id, amount, armed_crash())
     return success()
 
 
@@ -47,4 +49,56 @@ def query_prepared():
     """The back-query: 200 if the purchase's deduction committed, 409 if it never will."""
     barrier = BranchBarrier.from_query(request.args)
     services().redis_barrier.query_prepared(barrier.gid)
+    return success()
+
+
+def armed_crash():
+    """The crash point the transaction carries in its branch_headers, if demos are on."""
+    return request.headers.get(crash.HEADER) if services().config.demo_endpoints else None
+
+
+def saga_call(*names):
+    """The barrier of a saga branch call and the named fields of its payload, checked."""
+    payload = json_object()
+    parse = {"user_id": lambda: parse_int(payload, "user_id", minimum=1),
+             "product_id": lambda: parse_int(payload, "product_id", minimum=1),
+             "order_gid": lambda: parse_text(payload, "order_gid", 128),
+             "price": lambda: parse_money(payload, "price")}
+    return BranchBarrier.from_query(request.args), [parse[name]() for name in names]
+
+
+def charge(svc, barrier, user_id, price):
+    payment.charge(svc, barrier, user_id, price, armed_crash())
+
+
+# path -> (its payload's fields, the domain function that runs it behind the barrier)
+SAGA_BRANCHES = {
+    "charge": (("user_id", "price"), charge),
+    "chargeCompensate": (("user_id", "price"), payment.charge_compensate),
+    "markPaid": (("order_gid",), payment.mark_paid),
+    "markPaidCompensate": (("order_gid",), payment.mark_paid_compensate),
+    "cancelOrder": (("order_gid",), expiry.cancel),
+    "cancelOrderCompensate": (("order_gid",), expiry.cancel_compensate),
+    "restock": (("product_id",), lambda svc, barrier, product_id: expiry.restock(svc, barrier, product_id, +1)),
+    "restockCompensate": (("product_id",), lambda svc, barrier, product_id: expiry.restock(svc, barrier, product_id, -1)),
+}
+
+
+def saga_branch(fields, run):
+    def view():
+        barrier, values = saga_call(*fields)
+        run(services(), barrier, *values)
+        return success()
+    return view
+
+
+for _path, (_fields, _run) in SAGA_BRANCHES.items():
+    bp.add_url_rule(f"/{_path}", _path, saga_branch(_fields, _run), methods=ANY)
+
+
+@bp.route("/expireOrder", methods=ANY)
+def expire_order():
+    """The delayed message's branch: the payment window has closed."""
+    _, (order_gid, product_id) = saga_call("order_gid", "product_id")
+    expiry.start(services(), order_gid, product_id)
     return success()

@@ -11,7 +11,8 @@
 | BUSI_WORKERS  | 8                                               | gunicorn sync workers (at least 2)      |
 | RUN_DIR       | .run in the repository                          | local servers' data, logs, pid files    |
 | BRANCH_SECRET | read from $RUN_DIR/branch_secret (stack.sh)     | key of the branch tokens DTM sends back |
-| DEMO_ENDPOINTS| 1                                               | 0: reset, batch and crash answer 404    |
+| DEMO_ENDPOINTS| 1                                               | 0: reset, batch, crashes, POST wallet 404|
+| PAY_WITHIN_S  | 900                                             | an order unpaid this long is cancelled  |
 
 Setting DTM_URL, REDIS_URL or MYSQL_URL means "that server already runs": the local
 stack script then starts nothing for it. `python -m busi config` prints the resolved
@@ -43,6 +44,7 @@ class Config:
     run_dir: str = str(REPO_DIR / ".run")
     branch_secret: str = ""
     demo_endpoints: bool = True
+    pay_within_s: int = 900  # a product may set its own (products.pay_within_s)
     # Which servers the local stack must start: those whose URL was not given.
     local_dtm: bool = True
     local_redis: bool = True

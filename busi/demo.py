@@ -7,9 +7,10 @@ import logging
 
 from flask import Blueprint, Response, stream_with_context
 
-from busi import services
+from busi import products, services, wallets
 from busi.api import ANY, purchase_answer
-from busi.inputs import InvalidInput, params, parse_int
+from busi.shop import pay_answer
+from busi.inputs import InvalidInput, absent, params, parse_int, parse_money
 from busi.strategies import strategy_of
 from crash_sim import crash
 from crash_sim.batch import BatchError, run_batch
@@ -32,15 +33,44 @@ def flash_sales_crash():
     return purchase_answer(crash_at=at)
 
 
+@bp.route("/pay-crash", methods=ANY)
+def pay_crash():
+    """Like pay, but the charge branch's process dies after its commit (at=after_charge):
+    DTM's retry finds the charge done and goes on to markPaid."""
+    at = params().get("at") or "after_charge"
+    if at not in crash.PAY_POINTS:
+        raise InvalidInput(f"unknown crash point at={at!r}: use one of {', '.join(crash.PAY_POINTS)}")
+    return pay_answer(crash_at=at)
+
+
+@bp.post("/wallet")
+def set_wallet():
+    """Demo: set one buyer's balance (to try a payment with too little)."""
+    values = params()
+    user_id, balance = parse_int(values, "user_id", minimum=1), parse_money(values, "balance")
+    with services().mysql.begin() as conn:
+        wallets.set_balance(conn, user_id, balance)
+    return {"user_id": user_id, "balance": str(balance)}
+
+
 @bp.post("/reset")
 def reset():
     """Demo reset: in the strategy's stores, the product gets `stock` units and loses its
-    orders (created if new)."""
+    orders (created if new). price and pay_within_s set the product's; balance, every
+    buyer's wallet (and every new one's)."""
     values = params()
     strategy = strategy_of(values)
     units = parse_int(values, "stock", maximum=STOCK_MAX)
     product_id = parse_int(values, "product_id", default=1, minimum=1)
-    strategy.reset(services(), product_id, units)
+    price = parse_money(values, "price") if not absent(values, "price") else None
+    window = parse_int(values, "pay_within_s", minimum=1, maximum=STOCK_MAX) if not absent(values, "pay_within_s") else None
+    balance = parse_money(values, "balance") if not absent(values, "balance") else None
+    svc = services()
+    with svc.mysql.begin() as conn:
+        products.ensure(conn, product_id, price, window)
+        if balance is not None:
+            wallets.set_opening_balance(conn, balance)
+    strategy.reset(svc, product_id, units)
     log.info("reset product %s (%s): stock %s, orders deleted", product_id, strategy.name, units)
     return {"product_id": product_id, "strategy": strategy.name, "stock": units, "orders": 0}
 

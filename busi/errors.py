@@ -3,7 +3,7 @@ import logging
 
 from werkzeug.exceptions import HTTPException
 
-from busi.inputs import InvalidInput
+from busi.inputs import InvalidInput, NotFound
 from saga import InvalidBarrier, InvalidToken
 from saga.result import STATUS_ERROR, answer_for, scrub
 
@@ -15,6 +15,10 @@ def register(app):
     @app.errorhandler(InvalidBarrier)
     def bad_input(err):
         return {"error": scrub(err)}, 400
+
+    @app.errorhandler(NotFound)
+    def not_found(err):
+        return {"error": scrub(err)}, 404
 
     @app.errorhandler(InvalidToken)
     def not_from_dtm(err):

@@ -1,11 +1,12 @@
 """The domain: a purchase is a two-phase message; an order is its one branch.
 
 purchase():     prepare the msg -> deduct one unit in Redis (barrier) -> submit.
-create_order(): the msg's branch, which DTM calls until it answers 200.
+create_order(): the msg's branch, which DTM calls until it answers 200; it also registers
+                the order's expiry with DTM (busi/expiry.py).
 """
 import logging
 
-from busi import orders, stock
+from busi import expiry, orders, products, stock
 from crash_sim import crash
 from busi.strategies.base import SoldOut
 from saga import DtmDuplicated, DtmFailure, Msg, branch_token
@@ -59,4 +60,11 @@ def create_order(svc, barrier, user_id, product_id, amount, crash_at=None):
     log.info("gid=%s order %s", barrier.gid, "created" if created else "already created, delivery ignored")
     if created:  # DTM's retry then finds the barrier taken, so the crash happens once
         crash.point(crash_at, "after_order_commit", barrier.gid)
+    # On every delivery, not only the first: a process that died after the commit left none.
+    expiry.register(svc, barrier.gid, product_id, payment_window_s(svc, product_id))
     return created
+
+
+def payment_window_s(svc, product_id):
+    product = products.get(svc.mysql, product_id)
+    return (product and product["pay_within_s"]) or svc.config.pay_within_s

@@ -1,5 +1,6 @@
 """Reading a request's parameters; anything wrong becomes a 400 with a JSON error."""
 import re
+from decimal import Decimal
 
 from flask import request
 
@@ -9,6 +10,10 @@ _INTEGER = re.compile(r"-?[0-9]{1,19}")  # longer cannot be in range anyway
 
 class InvalidInput(ValueError):
     """Bad input from the caller: answered 400, and nothing is changed."""
+
+
+class NotFound(InvalidInput):
+    """An id that names nothing: answered 404."""
 
 
 def params():
@@ -46,3 +51,29 @@ def parse_int(values, name, default=None, minimum=0, maximum=INT_MAX):
     if not minimum <= value <= maximum:
         raise InvalidInput(f"{name} must be between {minimum} and {maximum}, got {value}")
     return value
+
+
+MONEY_MAX = Decimal("9999999999.99")  # DECIMAL(12,2)
+_MONEY = re.compile(r"[0-9]{1,10}(\.[0-9]{1,2})?")
+
+
+def parse_money(values, name, default=None):
+    """values[name] as an exact Decimal with at most two decimals, never a float."""
+    raw = values.get(name)
+    if absent(values, name):
+        if default is None:
+            raise InvalidInput(f"missing {name}: pass {name}=<amount>, e.g. {name}=10.00")
+        return default
+    if isinstance(raw, bool) or not isinstance(raw, (str, int)) or not _MONEY.fullmatch(str(raw)):
+        raise InvalidInput(f"{name} must be an amount with at most two decimals, e.g. 10.00, got {raw!r}")
+    value = Decimal(str(raw))
+    if value > MONEY_MAX:
+        raise InvalidInput(f"{name} must be at most {MONEY_MAX}, got {value}")
+    return value
+
+
+def parse_text(values, name, max_length):
+    raw = values.get(name)
+    if absent(values, name) or not isinstance(raw, str) or len(raw) > max_length:
+        raise InvalidInput(f"{name} must be a text of 1 to {max_length} characters, got {raw!r}"[:300])
+    return raw

@@ -63,3 +63,35 @@ def orders_of_gid(engine, gid):
 def delete_orders(engine, product_id, table=ORDERS):
     with engine.begin() as conn:
         conn.execute(sql("DELETE FROM {table} WHERE product_id = :p", table), {"p": product_id})
+
+
+# The order's life: created -> paid (the payment saga) or cancelled (the expiry saga).
+CREATED, PAID, CANCELLED = "created", "paid", "cancelled"
+_ORDER = "SELECT id, gid, user_id, product_id, amount, status FROM orders WHERE "
+
+
+def order(engine, gid=None, order_id=None):
+    """The dtm strategy's order by its purchase gid or its id, as a dict, or None."""
+    where, value = ("gid = :v", gid) if gid is not None else ("id = :v", order_id)
+    with engine.connect() as conn:
+        row = conn.execute(text(_ORDER + where), {"v": value}).mappings().first()
+    return dict(row) if row else None
+
+
+def move(conn, gid, from_status, to_status):
+    """Change the order's status only if it is from_status: True if it changed. The one
+    conditional UPDATE is what makes payment and expiry exclusive: only one can move it."""
+    return conn.execute(text("UPDATE orders SET status = :to WHERE gid = :gid AND status = :from"),
+                        {"gid": gid, "from": from_status, "to": to_status}).rowcount == 1
+
+
+def status_of(conn, gid):
+    return conn.execute(text("SELECT status FROM orders WHERE gid = :gid"), {"gid": gid}).scalar()
+
+
+def count_by_status(engine, product_id, table=ORDERS):
+    """{status: orders} for the product."""
+    with engine.connect() as conn:
+        rows = conn.execute(sql("SELECT status, COUNT(*) FROM {table} WHERE product_id = :p GROUP BY status", table),
+                            {"p": product_id})
+        return {status: count for status, count in rows}

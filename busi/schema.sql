@@ -47,3 +47,26 @@ CREATE TABLE IF NOT EXISTS flash_sale.naive_orders LIKE flash_sale.orders;
 CREATE TABLE IF NOT EXISTS flash_sale.rowlock_orders LIKE flash_sale.orders;
 CREATE TABLE IF NOT EXISTS flash_sale.reserve_orders LIKE flash_sale.orders;
 CREATE TABLE IF NOT EXISTS flash_sale.twostores_orders LIKE flash_sale.orders;
+
+-- The catalogue: name and price of each product (its stock stays in Redis, {pN}-stock).
+-- pay_within_s: this product's payment window; NULL means PAY_WITHIN_S (busi/config.py).
+CREATE TABLE IF NOT EXISTS flash_sale.products (
+  id BIGINT AUTO_INCREMENT PRIMARY KEY,
+  name VARCHAR(200) NOT NULL,
+  price DECIMAL(12,2) NOT NULL,
+  pay_within_s INT NULL,
+  create_time DATETIME(3) NOT NULL DEFAULT CURRENT_TIMESTAMP(3)
+) ENGINE = InnoDB DEFAULT CHARSET = utf8mb4;
+
+-- One wallet per buyer, made on its first charge with the opening balance below.
+CREATE TABLE IF NOT EXISTS flash_sale.wallets (
+  user_id BIGINT PRIMARY KEY,
+  balance DECIMAL(14,2) NOT NULL
+) ENGINE = InnoDB;
+
+-- The balance every new wallet opens with (one row, id 1), set by the demo's reset.
+CREATE TABLE IF NOT EXISTS flash_sale.wallet_opening (
+  id TINYINT PRIMARY KEY,
+  balance DECIMAL(14,2) NOT NULL
+) ENGINE = InnoDB;
+INSERT IGNORE INTO flash_sale.wallet_opening (id, balance) VALUES (1, 100.00);

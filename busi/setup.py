@@ -7,6 +7,7 @@ from pathlib import Path
 import redis
 from sqlalchemy import create_engine
 
+from busi import products
 from busi.config import Config
 from busi.orders import sqlalchemy_url
 from busi.stock import seed_stock
@@ -18,16 +19,20 @@ FIRST_STOCK = 100
 def apply_schema(mysql_url):
     # Connect without a database: the schema creates the databases it uses.
     engine = create_engine(sqlalchemy_url(mysql_url).set(database=""))
-    statements = [s.strip() for s in SCHEMA.read_text().split(";")]
+    # Comment lines go first, so that a ";" in a comment cannot split a statement.
+    sql = "\n".join(line for line in SCHEMA.read_text().splitlines() if not line.lstrip().startswith("--"))
     with engine.begin() as conn:
-        for statement in statements:
-            if statement and not all(line.startswith("--") for line in statement.splitlines()):
-                conn.exec_driver_sql(statement)
+        for statement in filter(None, (s.strip() for s in sql.split(";"))):
+            conn.exec_driver_sql(statement)
     engine.dispose()
 
 
 def main():
     config = Config.from_env()
     apply_schema(config.mysql_url)
+    engine = create_engine(sqlalchemy_url(config.mysql_url))
+    with engine.begin() as conn:
+        products.ensure(conn, 1)
+    engine.dispose()
     seed_stock(redis.Redis.from_url(config.redis_url), 1, FIRST_STOCK)
     print(f"setup: schema applied at {config.mysql_url.split('@')[-1]}, product 1 has stock")

@@ -2,11 +2,13 @@
 python -m crash_sim bench [--url URL] [--dtm-url URL] [--only ratios dtm fsync]
 python -m crash_sim faults [--only KEY ...] [--buyers 200] [--stock 60]
 python -m crash_sim compare [--stock 100] [--buyers 1000] [--concurrency 50] [--only STRATEGY ...]
+python -m crash_sim sale [--stock 50] [--buyers 200] [--pay 0.6] [--short 0.1] [--crash 3]
 
 batch: the batch scenario from outside, against a running business service (make up),
 its lines printed with the elapsed time of each. bench: throughput figures (bench.py).
 faults: the fault matrix against the local stack (faults.py); exit 1 unless every row held.
 compare: every purchase strategy under the same crowd, with and without crashes (compare.py).
+sale: purchases, payments and expiry to the end, and a balance sheet (sale.py); exit 1 unless it held.
 """
 import argparse
 import sys
@@ -17,6 +19,7 @@ from tabulate import tabulate
 from busi.config import Config
 from busi.strategies import STRATEGIES
 from crash_sim import compare, faults
+from crash_sim.sale import Sheet, run_sale
 from crash_sim.batch import BatchError, run_batch
 from crash_sim.bench import SECTIONS, run_bench
 from crash_sim.client import BusiClient
@@ -45,12 +48,20 @@ def main(argv=None):
     side_by_side.add_argument("--buyers", type=int, default=compare.BUYERS)
     side_by_side.add_argument("--concurrency", type=int, default=compare.CONCURRENCY)
     side_by_side.add_argument("--only", nargs="+", choices=list(STRATEGIES), default=list(STRATEGIES))
+    sale = commands.add_parser("sale", help="buy, pay, expire; then the balance sheet")
+    sale.add_argument("--stock", type=int, default=50)
+    sale.add_argument("--buyers", type=int, default=200)
+    sale.add_argument("--pay", type=float, default=0.6, help="share of the winners who pay")
+    sale.add_argument("--short", type=float, default=0.1, help="share who try with too little")
+    sale.add_argument("--crash", type=int, default=3, help="payments whose charge crashes")
     args = parser.parse_args(argv)
 
     if args.command == "faults":
         return run_faults(config, args)
     if args.command == "compare":
         return run_compare(config, args)
+    if args.command == "sale":
+        return print_sale(config, args)
     if args.command == "bench":
         lines = run_bench(args.url, args.dtm_url, config.redis_url, args.only)
     else:
@@ -82,6 +93,15 @@ def run_faults(config, args):
             print(f"    BROKEN: {problem}", file=sys.stderr)
     print(tabulate(rows, headers=faults.HEADERS, tablefmt="plain", numalign="right"))
     return 1 if broken else 0
+
+
+def print_sale(config, args):
+    start = time.monotonic()
+    for item in run_sale(config, args.stock, args.buyers, args.pay, args.short, args.crash):
+        if isinstance(item, Sheet):
+            return 1 if item.problems() else 0
+        print(f"[{time.monotonic() - start:6.2f}s] {item}", flush=True)
+    return 1
 
 
 def run_compare(config, args):

@@ -6,6 +6,7 @@ from datetime import datetime
 
 from sqlalchemy import text
 
+from busi.expiry import is_expiry_trigger
 from busi.stock import hash_tag, stock_key
 
 FINAL = {"succeed", "failed"}  # DTM's final statuses; prepared, submitted, aborting are not
@@ -66,7 +67,7 @@ def read(redis, mysql, dtm, product_id, initial, min_stock, bought=(), refused=(
     left = redis.get(stock_key(product_id))
     with mysql.connect() as conn:
         order_gids = list(conn.execute(_ORDER_GIDS, {"p": product_id}).scalars())
-    transactions = dtm_transactions(dtm, product_id)
+    transactions = purchases(dtm_transactions(dtm, product_id))
     return Audit(initial, int(left) if left is not None else None, order_gids,
                  {gid: t["status"] for gid, t in transactions.items()},
                  {gid: _seconds(t["create_time"], t["update_time"]) for gid, t in transactions.items()},
@@ -86,6 +87,12 @@ def dtm_transactions(dtm, product_id):
             statuses[trans["gid"]] = trans
         if not position:
             return statuses
+
+
+def purchases(transactions):
+    """The purchases' messages among a product's transactions: not its payment or expiry sagas,
+    nor the expiry triggers, which stay pending for the whole payment window."""
+    return {gid: t for gid, t in transactions.items() if t["trans_type"] == "msg" and not is_expiry_trigger(gid)}
 
 
 def _seconds(start, end):

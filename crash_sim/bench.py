@@ -31,6 +31,7 @@ from saga import DtmClient, Msg
 FSYNC_PRODUCT = 999_003
 FSYNC_MODES = ("always", "everysec")
 RATIO_PRODUCT = 999_004
+UNPAID_FOR_S = 7 * 86400
 SECTIONS = ("ratios", "dtm", "fsync")
 BARE_MSG = Path(__file__).with_name("bare_msg.lua")
 # (figure, numerator, denominator, target), from the loads that ratios() measures
@@ -68,7 +69,7 @@ def dtm(dtm_url, pairs):
 
 def fsync(busi_url, redis_url, seconds, rounds):
     redis = redis_lib.Redis.from_url(redis_url)
-    BusiClient(busi_url).reset(10**9, FSYNC_PRODUCT)
+    BusiClient(busi_url).post("reset", stock=10**9, product_id=FSYNC_PRODUCT, pay_within_s=UNPAID_FOR_S).raise_for_status()
     url = f"{busi_url}/flashSales?user_id=1&product_id={FSYNC_PRODUCT}"
     yield f"success path under wrk (16 connections, {seconds} s a run, {rounds} pairs, ABBA order)"
     pairs = []
@@ -114,7 +115,9 @@ def ratios(busi_url, dtm_url, seconds, rounds=2, connections=50):
 
     def purchases(strategy, stock):
         def run():
-            client.reset(stock, RATIO_PRODUCT, strategy)
+            # A week to pay: the orders' expiry (busi/expiry.py) must not fire in a later run.
+            client.post("reset", stock=stock, product_id=RATIO_PRODUCT, strategy=strategy,
+                        pay_within_s=UNPAID_FOR_S).raise_for_status()
             load = wrk.run(f"{busi_url}/flashSales?strategy={strategy}&product_id={RATIO_PRODUCT}&user_id=1",
                            seconds, connections)
             if stock:  # dtm creates its orders after answering: they must keep up, or the rate flatters it

@@ -103,7 +103,8 @@ class Comparison:
             return
         deadline = time.monotonic() + RECOVERY_DEADLINE_S
         while time.monotonic() < deadline:
-            if all(t["status"] in audit.FINAL for t in audit.dtm_transactions(self.dtm, PRODUCT_ID).values()):
+            purchases = audit.purchases(audit.dtm_transactions(self.dtm, PRODUCT_ID))
+            if all(t["status"] in audit.FINAL for t in purchases.values()):
                 return
             time.sleep(0.5)
         raise TimeoutError(f"DTM had not finished the sale {RECOVERY_DEADLINE_S} s after it")

@@ -20,7 +20,10 @@ POINTS = {
     "after_order_commit": "createOrder dies after its commit, before answering",
 }
 DEFAULT_POINT = "after_deduct"  # the batch's and the README's crash
-BRANCH_POINTS = {"after_order_commit"}  # reached in a branch that DTM calls, not in the purchase
+# Reached in a branch that DTM calls, not in the request itself: armed through the
+# transaction's branch_headers. The payment saga's one dies between its two branches.
+PAY_POINTS = {"after_charge": "charge dies after its commit, before answering (before markPaid)"}
+BRANCH_POINTS = {"after_order_commit", *PAY_POINTS}
 HEADER = "Crash-At"
 
 log = logging.getLogger(__name__)
@@ -29,7 +32,7 @@ log = logging.getLogger(__name__)
 def point(armed, name, gid):
     """Die here if the request armed this point."""
     if armed == name:
-        die(f"gid={gid} at {name}: {POINTS[name]}")
+        die(f"gid={gid} at {name}: {POINTS.get(name) or PAY_POINTS[name]}")
 
 
 def die(where):

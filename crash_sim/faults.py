@@ -22,7 +22,10 @@ from crash_sim.crowd import Crowd
 from saga import DtmClient
 
 BUYERS, CONCURRENCY, STOCK = 200, 24, 60
-ARRIVALS_PER_S = 25  # the 200 shoppers arrive over 8 s: the fault lands mid-sale
+# The 60 units sell over 4 s, the 200 shoppers over 13 s: the fault (at a third of the stock)
+# lands while units remain even when taking a server down takes a second or two; buyers who
+# come after the last unit are answered by Redis alone, so a fault after it would go unseen.
+ARRIVALS_PER_S = 15
 CRASHES = 3  # crash purchases armed by a crash-point row
 CROWD_DEADLINE_S = 120  # a shopper gives up after this
 SETTLE_DEADLINE_S = 120  # DTM must have finished the sale this long after its last shopper

@@ -26,9 +26,11 @@ class DtmClient:
         self.pool = urllib3.PoolManager(num_pools=4, maxsize=pool_size, block=False,
                                         retries=urllib3.Retry(0, read=False), timeout=timeout)
 
-    def call(self, operation, trans):
-        """POST a transaction to DTM (prepare, submit, abort); raise unless SUCCESS."""
-        self._checked("POST", f"{self.url}/{operation}", body=json.dumps(trans).encode(), headers=_JSON)
+    def call(self, operation, trans, timeout=None):
+        """POST a transaction to DTM (prepare, submit, abort); raise unless SUCCESS.
+        timeout: this call's own, when DTM may take longer (a saga's wait_result)."""
+        self._checked("POST", f"{self.url}/{operation}", body=json.dumps(trans).encode(), headers=_JSON,
+                      timeout=timeout or self.timeout)
 
     def query(self, gid):
         """The transaction and its branches as DTM stores them (`transaction` is None if unknown)."""

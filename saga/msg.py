@@ -4,42 +4,35 @@ If the process dies between the local transaction and submit, the message stays 
 DTM then calls the back-query (query_prepared), which tells from the barrier whether the
 local transaction committed, and DTM submits or fails the message accordingly.
 """
+import json
 import logging
 
 from dtmcli.msg import Msg as DtmcliMsg
 
 from saga.barrier import MSG_BRANCH, MSG_OP, BranchBarrier
 from saga.result import DtmError, DtmFailure
+from saga.trans_base import Trans
 
 log = logging.getLogger(__name__)
 
 
-class Msg(DtmcliMsg):
+class Msg(Trans, DtmcliMsg):
     """dtmcli's Msg keeps the steps, payloads and options; the calls to DTM go through
     the pooled DtmClient instead, because dtmcli's open a connection each, map 409 and
     425 to plain exceptions, always ask for an 8 s request timeout and have no abort."""
 
-    def __init__(self, client, gid, timeout_to_fail=0, retry_interval=0, branch_headers=None):
+    def __init__(self, client, gid, timeout_to_fail=0, retry_interval=0, branch_headers=None, delay_s=0):
         """timeout_to_fail: seconds after prepare before DTM back-queries (0: the server's 35 s);
-        retry_interval: seconds before DTM retries a failed branch, doubling each time
-        (0: the server's 10 s); branch_headers: sent by DTM with every branch and back-query."""
-        super().__init__(client.url, gid)
-        self.client = client
-        self.trans_base.request_timeout = client.timeout
-        self.trans_base.timeout_to_fail = timeout_to_fail
-        self.trans_base.retry_interval = retry_interval
-        self.trans_base.branch_headers = dict(branch_headers or {})
-
-    @property
-    def gid(self):
-        return self.trans_base.gid
+        delay_s: DTM calls the branches no sooner than this after the message was created.
+        The other options: Trans._use."""
+        DtmcliMsg.__init__(self, client.url, gid)
+        self._use(client, timeout_to_fail, retry_interval, branch_headers)
+        if delay_s:
+            self.trans_base.custom_data = json.dumps({"delay": delay_s})
 
     def prepare(self, query_prepared):
         self.trans_base.query_prepared = query_prepared
         self.client.call("prepare", self.trans_base.__dict__)
-
-    def submit(self):
-        self.client.call("submit", self.trans_base.__dict__)
 
     def abort(self):
         self.client.call("abort", self.trans_base.__dict__)

@@ -18,7 +18,7 @@ from busi.strategies.mysql_stock import MySQLStock
 from busi.strategies.twostores import KIND as TWOSTORES
 from saga.barrier_redis import barrier_key
 
-DEMO = r"^/(reset|flashSales-batch|flashSales-crash)$"
+DEMO = r"^/(reset|flashSales-batch|flashSales-crash|pay-crash)$"
 
 
 @pytest.fixture(scope="module")
@@ -26,7 +26,10 @@ def api_schema(config, busi):
     return schemathesis.openapi.from_url(f"{config.busi_url}/openapi.json")
 
 
-schema = schemathesis.pytest.from_fixture("api_schema").exclude(path_regex=DEMO)
+# Also left out: the calls that change the shop by design when their input is valid (paying
+# someone's order, adding a product, setting a stock); test_shop.py covers their bad input.
+schema = (schemathesis.pytest.from_fixture("api_schema").exclude(path_regex=DEMO).exclude(path="/pay")
+          .exclude(method="POST", path_regex=r"^/(products|wallet)$").exclude(method="PUT"))
 
 
 @pytest.fixture(scope="module")

@@ -2,7 +2,7 @@
 from openapi_spec_validator import validate
 
 from busi import create_app
-from busi.api import OPENAPI
+from busi.api import OPENAPI, openapi_path
 from busi.config import API_PREFIX, Config
 from busi.strategies import DEFAULT, STRATEGIES
 from crash_sim import crash
@@ -12,7 +12,7 @@ IGNORED_METHODS = {"HEAD", "OPTIONS"}
 
 def served(app):
     """{(path, method)} of the app's URL map, below the API prefix."""
-    return {(rule.rule.removeprefix(API_PREFIX), method.lower())
+    return {(openapi_path(rule.rule), method.lower())
             for rule in app.url_map.iter_rules() for method in rule.methods - IGNORED_METHODS}
 
 

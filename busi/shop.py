@@ -1,0 +1,97 @@
+"""The shop around the sale: products (the catalogue in MySQL, their stock in Redis), wallets,
+and payment, a DTM saga (busi/payment.py)."""
+import logging
+
+from flask import Blueprint
+
+from busi import orders, payment, products, services, stock, wallets
+from busi.api import ANY
+from busi.inputs import NotFound, absent, params, parse_int, parse_money, parse_text
+from saga import DtmFailure
+from saga.result import STATUS_FAILURE, answer_for
+
+log = logging.getLogger(__name__)
+bp = Blueprint("shop", __name__)
+NAME_MAX = 200
+STOCK_MAX = 2**31 - 1
+
+
+@bp.route("/pay", methods=ANY)
+def pay():
+    return pay_answer()
+
+
+def pay_answer(crash_at=None):
+    """Pay an order, named by its purchase's gid or its id; 200 paid, 409 declined (why)."""
+    values = params()
+    if absent(values, "gid"):
+        order = orders.order(services().mysql, order_id=parse_int(values, "order_id", minimum=1))
+    else:
+        order = orders.order(services().mysql, gid=parse_text(values, "gid", 128))
+    if order is None:
+        raise NotFound("no such order: pass gid=<the purchase's gid> or order_id=<id>; its order may "
+                       "still be on its way (DTM creates it right after the purchase)")
+    gid = payment.new_gid(order)
+    try:
+        price = payment.pay(services(), order, gid, crash_at)
+    except DtmFailure as err:  # declined, and DTM has run the compensations: nothing was taken
+        body, _ = answer_for(err)
+        return {**body, "gid": gid, "order_gid": order["gid"]}, STATUS_FAILURE
+    return {"status": orders.PAID, "gid": gid, "order_gid": order["gid"], "order_id": order["id"],
+            "user_id": order["user_id"], "charged": str(price)}
+
+
+@bp.get("/wallet")
+def wallet():
+    user_id = parse_int(params(), "user_id", minimum=1)
+    return {"user_id": user_id, "balance": str(wallets.balance(services().mysql, user_id))}
+
+
+@bp.post("/products")
+def create_product():
+    values = params()
+    name, price = parse_text(values, "name", NAME_MAX), parse_money(values, "price")
+    units = parse_int(values, "stock", maximum=STOCK_MAX)
+    window = parse_int(values, "pay_within_s", default=0, minimum=0, maximum=STOCK_MAX) or None
+    svc = services()
+    with svc.mysql.begin() as conn:
+        product_id = products.create(conn, name, price, window)
+    stock.set_stock(svc.redis, product_id, units)
+    log.info("product %s created: %r at %s, stock %s", product_id, name, price, units)
+    return product_view(product_id), 201
+
+
+@bp.get("/products")
+def list_products():
+    return {"products": [product_view(p["id"], p) for p in products.latest(services().mysql)]}
+
+
+@bp.get("/products/<int:product_id>")
+def get_product(product_id):
+    return product_view(product_id)
+
+
+@bp.put("/products/<int:product_id>/inventory")
+def set_inventory(product_id):
+    """Set the stock. Refused while orders of it await payment: each may yet expire and give
+    its unit back, on top of the stock set now."""
+    units = parse_int(params(), "stock", maximum=STOCK_MAX)
+    view = product_view(product_id)
+    awaiting = view["orders"].get(orders.CREATED, 0)
+    if awaiting:
+        return {"error": f"{awaiting} orders of product {product_id} await payment; each may still expire and "
+                         "return its unit. Set the stock once they are paid or cancelled."}, 409
+    stock.set_stock(services().redis, product_id, units)
+    return product_view(product_id)
+
+
+def product_view(product_id, product=None):
+    svc = services()
+    product = product or products.get(svc.mysql, product_id)
+    if product is None:
+        raise NotFound(f"no product {product_id}: see GET /api/busi/products")
+    return {"id": product["id"], "name": product["name"], "price": str(product["price"]),
+            "pay_within_s": product["pay_within_s"] or svc.config.pay_within_s,
+            "stock": stock.get_stock(svc.redis, product_id),
+            "orders": orders.count_by_status(svc.mysql, product_id)}
+

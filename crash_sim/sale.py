@@ -1,0 +1,120 @@
+"""python -m crash_sim sale: a flash sale to the end, payments and expiry included.
+
+A crowd buys; of the buyers who got a unit, some pay, some try to pay with too little in
+their wallet, some never pay (their orders expire), and a few payments crash between their
+two branches (pay-crash: the charge's process dies). Then, once every order is paid or
+cancelled and DTM has finished every transaction of the sale, the stores are read back and
+one balance sheet says whether units and money add up.
+"""
+import random
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from decimal import Decimal
+
+from crash_sim import audit
+from crash_sim.client import BusiClient
+from saga import DtmClient
+
+PRICE, OPENING = Decimal("10.00"), Decimal("100.00")
+PAY_WITHIN_S = 15  # long enough for the payers (a crashed one is retried 5-8 s later), short enough to watch
+PAYERS_AT_ONCE = 4  # below the workers: each payment holds one while DTM calls its branches
+SETTLE_DEADLINE_S = 90
+
+
+@dataclass
+class Sheet:
+    initial: int
+    stock_left: int
+    by_status: dict
+    charged: Decimal
+    refunds: Decimal
+    refunded: int
+    wallets_below_zero: int
+    unfinished: int
+
+    def problems(self):
+        paid, created = self.by_status.get("paid", 0), self.by_status.get("created", 0)
+        checks = [
+            (self.stock_left + created + paid != self.initial,
+             f"stock left {self.stock_left} + created {created} + paid {paid} != initial {self.initial}"),
+            (self.charged != PRICE * paid, f"charged {self.charged} != {paid} paid orders x {PRICE}"),
+            (self.wallets_below_zero, f"{self.wallets_below_zero} wallets below zero"),
+            (self.unfinished, f"{self.unfinished} DTM transactions of the sale not finished"),
+        ]
+        return [message for failed, message in checks if failed]
+
+    def lines(self):
+        paid, created = self.by_status.get("paid", 0), self.by_status.get("created", 0)
+        cancelled = self.by_status.get("cancelled", 0)
+        never_sold = self.stock_left - cancelled
+        return [
+            f"units: initial {self.initial} = paid {paid} + awaiting payment {created} + back in stock "
+            f"{self.stock_left} (cancelled {cancelled}, never sold {never_sold})",
+            f"money: charged {self.charged} = {paid} paid orders x {PRICE}; refunds {self.refunds} for "
+            f"{self.refunded} declined after their charge; wallets total unchanged otherwise",
+            "held: " + ("yes" if not self.problems() else "NO: " + "; ".join(self.problems())),
+        ]
+
+
+def run_sale(config, stock=50, buyers=200, pay=0.6, short=0.1, crash=3, seed=None):
+    """Yield the sale's progress, then the balance sheet's lines; the Sheet is the last item."""
+    client, rng = BusiClient(config.busi_url), random.Random(seed)
+    product = client.post("products", name=f"sale of {time.strftime('%H:%M:%S')}", price=str(PRICE), stock=stock,
+                          pay_within_s=PAY_WITHIN_S).json()["id"]  # a new product: DTM's records of it are this run's
+    client.post("reset", stock=stock, product_id=product, balance=str(OPENING)).raise_for_status()  # every wallet
+    with ThreadPoolExecutor(max_workers=16) as pool:
+        answers = list(pool.map(lambda user: client.purchase(user, product), range(1, buyers + 1)))
+    bought = [(user, r.json()["gid"]) for user, r in enumerate(answers, 1) if r.status_code == 200]
+    yield f"product {product}: {buyers} buyers for {stock} units, {len(bought)} bought"
+    _wait(lambda: client.order_count(product) == len(bought), "the orders of the purchases")
+    rng.shuffle(bought)
+    payers, rest = bought[:round(pay * len(bought))], bought[round(pay * len(bought)):]
+    shorts = rest[:round(short * len(bought))]
+    start = {user: OPENING for user, _ in bought}
+    for user, _ in shorts:
+        start[user] = PRICE - 1
+        client.post("wallet", user_id=user, balance=str(start[user])).raise_for_status()
+    tries = [(gid, "pay-crash" if i < crash else "pay") for i, (_, gid) in enumerate(payers + shorts)]
+    with ThreadPoolExecutor(max_workers=PAYERS_AT_ONCE) as pool:
+        codes = list(pool.map(lambda t: client.post(t[1], gid=t[0]).status_code, tries))
+    yield (f"{len(payers)} paid ({min(crash, len(payers))} of them crashing after the charge), {len(shorts)} tried "
+           f"with too little, {len(bought) - len(payers) - len(shorts)} never paid: answers "
+           f"{dict(sorted((c, codes.count(c)) for c in set(codes)))}")
+    dtm = DtmClient(config.dtm_url)
+    yield "waiting for every order to be paid or cancelled, and for DTM to finish every transaction"
+    _wait(lambda: _settled(client, dtm, product), "the sale to settle")
+    sheet = read_sheet(client, dtm, product, stock, start)
+    yield from sheet.lines()
+    yield sheet
+
+
+def read_sheet(client, dtm, product, initial, start):
+    orders = client.get("orders", product_id=product).json()
+    balances = {user: Decimal(client.get("wallet", user_id=user).json()["balance"]) for user in start}
+    transactions = audit.dtm_transactions(dtm, product)
+    refunds, refunded = Decimal("0.00"), 0
+    for gid, trans in transactions.items():
+        if "-pay-" in gid and trans["status"] == "failed":
+            branches = dtm.query(gid)["branches"]
+            if any(b["op"] == "compensate" and b["url"].endswith("/chargeCompensate") and b["status"] == "succeed"
+                   for b in branches) and any(b["op"] == "action" and b["url"].endswith("/charge")
+                                              and b["status"] == "succeed" for b in branches):
+                refunds, refunded = refunds + PRICE, refunded + 1
+    return Sheet(initial, client.stock(product), orders["by_status"],
+                 sum(start[user] - balances[user] for user in start), refunds, refunded,
+                 sum(balance < 0 for balance in balances.values()),
+                 sum(t["status"] not in audit.FINAL for t in transactions.values()))
+
+
+def _settled(client, dtm, product):
+    created = client.get("orders", product_id=product).json()["by_status"].get("created", 0)
+    return not created and all(t["status"] in audit.FINAL for t in audit.dtm_transactions(dtm, product).values())
+
+
+def _wait(condition, what):
+    deadline = time.monotonic() + SETTLE_DEADLINE_S
+    while not condition():
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"{what}: not within {SETTLE_DEADLINE_S} s")
+        time.sleep(0.5)
