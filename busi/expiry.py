@@ -36,8 +36,15 @@ def is_expiry_trigger(gid):
     return gid.endswith(TRIGGER_SUFFIX)
 
 
+SAGA_SUFFIX = "-expire"
+
+
 def saga_gid(order_gid):
-    return f"{order_gid}-expire"
+    return order_gid + SAGA_SUFFIX
+
+
+def is_expiry_saga(gid):
+    return gid.endswith(SAGA_SUFFIX)
 
 
 def _headers(svc, gid):
@@ -86,5 +93,12 @@ def cancel_compensate(svc, barrier, order_gid):
 
 
 def restock(svc, barrier, product_id, units):
-    """units: +1 gives the unit back (the action), -1 takes it again (the compensation)."""
-    svc.redis_barrier.check_adjust_amount(barrier, stock.stock_key(product_id), units)
+    """units: +1 gives the unit back (the action), -1 takes it again (the compensation).
+    The action says no only when the stock key is gone (a Redis that lost its data). Then the
+    compensation must still succeed, or DTM would retry it forever: with no stock key, the
+    action cannot have added anything, so there is nothing to take back."""
+    key = stock.stock_key(product_id)
+    if units < 0 and not svc.redis.exists(key):
+        log.warning("gid=%s %s is gone: restock added nothing, nothing to take back", barrier.gid, key)
+        return
+    svc.redis_barrier.check_adjust_amount(barrier, key, units)

@@ -29,8 +29,15 @@ def price_of(svc, order):
     return (product["price"] if product else products.DEFAULT_PRICE) * order["amount"]
 
 
+GID_INFIX = "-pay-"  # a payment's gid: the product's hash tag, this, a uuid
+
+
 def new_gid(order):
-    return f"{hash_tag(order['product_id'])}-pay-{uuid.uuid4().hex}"
+    return f"{hash_tag(order['product_id'])}{GID_INFIX}{uuid.uuid4().hex}"
+
+
+def is_payment(gid):
+    return GID_INFIX in gid
 
 
 def pay(svc, order, gid, crash_at=None):

@@ -12,6 +12,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from decimal import Decimal
 
+from busi import expiry, payment
 from crash_sim import audit
 from crash_sim.client import BusiClient
 from saga import DtmClient
@@ -32,6 +33,8 @@ class Sheet:
     refunded: int
     wallets_below_zero: int
     unfinished: int
+    sagas_won: dict  # "pay" / "expire" -> sagas of that kind that succeeded
+
 
     def problems(self):
         paid, created = self.by_status.get("paid", 0), self.by_status.get("created", 0)
@@ -41,6 +44,10 @@ class Sheet:
             (self.charged != PRICE * paid, f"charged {self.charged} != {paid} paid orders x {PRICE}"),
             (self.wallets_below_zero, f"{self.wallets_below_zero} wallets below zero"),
             (self.unfinished, f"{self.unfinished} DTM transactions of the sale not finished"),
+            # an order both paid and cancelled would show as one saga too many on one side
+            (self.sagas_won["pay"] != paid, f"{self.sagas_won['pay']} payment sagas succeeded for {paid} paid orders"),
+            (self.sagas_won["expire"] != self.by_status.get("cancelled", 0),
+             f"{self.sagas_won['expire']} expiry sagas succeeded for {self.by_status.get('cancelled', 0)} cancelled orders"),
         ]
         return [message for failed, message in checks if failed]
 
@@ -95,16 +102,18 @@ def read_sheet(client, dtm, product, initial, start):
     transactions = audit.dtm_transactions(dtm, product)
     refunds, refunded = Decimal("0.00"), 0
     for gid, trans in transactions.items():
-        if "-pay-" in gid and trans["status"] == "failed":
+        if payment.is_payment(gid) and trans["status"] == "failed":
             branches = dtm.query(gid)["branches"]
             if any(b["op"] == "compensate" and b["url"].endswith("/chargeCompensate") and b["status"] == "succeed"
                    for b in branches) and any(b["op"] == "action" and b["url"].endswith("/charge")
                                               and b["status"] == "succeed" for b in branches):
                 refunds, refunded = refunds + PRICE, refunded + 1
+    won = {kind: sum(1 for gid, t in transactions.items() if t["status"] == "succeed" and is_kind(gid))
+           for kind, is_kind in (("pay", payment.is_payment), ("expire", expiry.is_expiry_saga))}
     return Sheet(initial, client.stock(product), orders["by_status"],
                  sum(start[user] - balances[user] for user in start), refunds, refunded,
                  sum(balance < 0 for balance in balances.values()),
-                 sum(t["status"] not in audit.FINAL for t in transactions.values()))
+                 sum(t["status"] not in audit.FINAL for t in transactions.values()), won)
 
 
 def _settled(client, dtm, product):

@@ -95,3 +95,14 @@ def test_a_trigger_lost_with_its_process_is_registered_on_dtm_s_retry(busi, new_
     gid = response.json()["gid"]
     assert wait_until(lambda: order_status(busi, product, gid) == "cancelled", 45)  # retry after 8 s, then expiry
     assert wait_until(lambda: busi.stock(product) == 1, 5)
+
+
+def test_restock_s_compensation_succeeds_when_the_stock_key_is_gone(busi, signed):
+    """Only a Redis that lost its data has no stock key; the restock then says no, and its
+    compensation must not: DTM would retry it forever and hold up its other work."""
+    gid = "{p999999991}-test-expire"
+    query = {"gid": gid, "trans_type": "saga", "branch_id": "02"}
+    for op, path, answer in (("action", "restock", 409), ("compensate", "restockCompensate", 200)):
+        response = busi.session.post(f"{busi.url}/{path}", params={**query, "op": op}, headers=signed(gid),
+                                     json={"product_id": 999_999_991})
+        assert response.status_code == answer, response.text
