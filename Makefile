@@ -1,9 +1,9 @@
-# make demo | make test | make up | make down   (see README.md)
+# make demo | make test | make up | make down | make lint   (see README.md)
 PYTHON ?= python3.11
 VENV := .venv
 PY := $(VENV)/bin/python
 
-.PHONY: demo test up down venv
+.PHONY: demo test up down venv lint
 
 venv: $(VENV)/.installed
 
@@ -27,6 +27,11 @@ test: venv
 	bash scripts/stack.sh up
 	bash scripts/stack.sh busi-restart
 	$(PY) -m pytest
+
+# ruff (ruff.toml): the lint and the format check that CI runs before the tests.
+lint: venv
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
 
 down:
 	@if [ -x $(PY) ]; then bash scripts/stack.sh down; fi

@@ -1,4 +1,5 @@
 """The flash-sale business service: a Flask app, served by gunicorn (busi/wsgi.py)."""
+
 from dataclasses import dataclass
 
 import redis
@@ -16,6 +17,7 @@ from saga import DtmClient, RedisBarrier
 @dataclass
 class Services:
     """The clients of one process, created once by create_app and pooled."""
+
     config: Config
     redis: redis.Redis
     mysql: Engine
@@ -27,16 +29,19 @@ class Services:
 def create_app(config=None):
     config = config or Config.from_env()
     if not config.branch_secret:
-        raise ValueError(f"no branch secret: set BRANCH_SECRET, or run `scripts/stack.sh up`, which writes "
-                         f"one to {config.run_dir}/{SECRET_FILE}")
+        raise ValueError(
+            f"no branch secret: set BRANCH_SECRET, or run `scripts/stack.sh up`, which writes "
+            f"one to {config.run_dir}/{SECRET_FILE}"
+        )
     app = Flask(__name__, static_folder=None)  # an API: no /static route
     # Never retried by the client: a deduction whose reply was lost, sent again, finds its barrier
     # key and reads as DUPLICATE ("rolled back by the back-query"), and its unit would be lost.
     # An unknown outcome is DoAndSubmit's to settle, through the back-query. Replies are parsed
     # by hiredis (requirements.txt), which redis-py picks up by itself: GET /stock went from
     # 1,389 to 1,633 requests/s with it.
-    client = redis.Redis.from_url(config.redis_url, socket_timeout=5, health_check_interval=30,
-                                  retry=Retry(NoBackoff(), 0))
+    client = redis.Redis.from_url(
+        config.redis_url, socket_timeout=5, health_check_interval=30, retry=Retry(NoBackoff(), 0)
+    )
     app.extensions["busi"] = Services(
         config=config,
         redis=client,
@@ -46,6 +51,7 @@ def create_app(config=None):
         busi=BusiClient(config.busi_url),
     )
     from busi import api, branches, demo, errors, shop
+
     app.register_blueprint(api.bp, url_prefix=API_PREFIX)
     app.register_blueprint(shop.bp, url_prefix=API_PREFIX)
     app.register_blueprint(branches.bp, url_prefix=API_PREFIX)

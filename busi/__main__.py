@@ -3,6 +3,7 @@
 config: the resolved configuration as shell assignments (read by scripts/stack.sh);
 setup:  apply the schema and seed product 1 (idempotent).
 """
+
 import sys
 
 from busi import config, setup

@@ -1,5 +1,6 @@
 """The public endpoints under /api/busi: purchases and what a shopper may read.
 The branches DTM calls are in branches.py, the demo endpoints in demo.py."""
+
 import logging
 import re
 from pathlib import Path
@@ -47,8 +48,9 @@ def purchase_answer(crash_at=None):
     except Exception as err:
         body, status = answer_for(err)
         if status == STATUS_ERROR:
-            log.exception("gid=%s %s purchase failed; if its deduction ran, DTM's back-query settles it",
-                          gid, strategy.name)
+            log.exception(
+                "gid=%s %s purchase failed; if its deduction ran, DTM's back-query settles it", gid, strategy.name
+            )
         return {**body, "gid": gid, "user_id": user_id}, status
     return success(gid=gid, user_id=user_id)
 
@@ -68,9 +70,13 @@ def get_stock():
 def get_orders():
     strategy, product_id = known_product(params())
     svc = services()
-    return {"product_id": product_id, "strategy": strategy.name, "count": strategy.order_count(svc, product_id),
-            "by_status": orders.count_by_status(svc.mysql, product_id, strategy.order_table),
-            "latest": strategy.latest_orders(svc, product_id)}
+    return {
+        "product_id": product_id,
+        "strategy": strategy.name,
+        "count": strategy.order_count(svc, product_id),
+        "by_status": orders.count_by_status(svc.mysql, product_id, strategy.order_table),
+        "latest": strategy.latest_orders(svc, product_id),
+    }
 
 
 @bp.route("/ping", methods=ANY)
@@ -94,10 +100,15 @@ def health():
 @bp.get("/openapi.json")
 def openapi():
     """This API in OpenAPI 3 (busi/openapi.yaml), less the demo endpoints when they are off."""
-    served = {(openapi_path(rule.rule), method.lower())
-              for rule in current_app.url_map.iter_rules() for method in rule.methods}
-    paths = {path: {method: op for method, op in item.items() if (path, method) in served}
-             for path, item in OPENAPI["paths"].items()}
+    served = {
+        (openapi_path(rule.rule), method.lower())
+        for rule in current_app.url_map.iter_rules()
+        for method in rule.methods
+    }
+    paths = {
+        path: {method: op for method, op in item.items() if (path, method) in served}
+        for path, item in OPENAPI["paths"].items()
+    }
     return {**OPENAPI, "paths": {path: item for path, item in paths.items() if item}}
 
 

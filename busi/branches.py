@@ -7,6 +7,7 @@ Every request to this blueprint is authenticated before anything is read or writ
 Dtm-Branch-Token header must be HMAC(BRANCH_SECRET, gid) (saga/branch_token.py). Without it
 anyone could create an order that no stock backs, or roll back a purchase in flight.
 """
+
 import logging
 
 from flask import Blueprint, request
@@ -28,7 +29,9 @@ def only_dtm():
     try:
         branch_token.verify(services().config.branch_secret, gid, request.headers.get(branch_token.HEADER))
     except branch_token.InvalidToken as err:
-        log.warning("refused %s %s from %s (gid=%.128r): %s", request.method, request.path, request.remote_addr, gid, err)
+        log.warning(
+            "refused %s %s from %s (gid=%.128r): %s", request.method, request.path, request.remote_addr, gid, err
+        )
         raise
 
 
@@ -60,10 +63,12 @@ def armed_crash():
 def saga_call(*names):
     """The barrier of a saga branch call and the named fields of its payload, checked."""
     payload = json_object()
-    parse = {"user_id": lambda: parse_int(payload, "user_id", minimum=1),
-             "product_id": lambda: parse_int(payload, "product_id", minimum=1),
-             "order_gid": lambda: parse_text(payload, "order_gid", 128),
-             "price": lambda: parse_money(payload, "price")}
+    parse = {
+        "user_id": lambda: parse_int(payload, "user_id", minimum=1),
+        "product_id": lambda: parse_int(payload, "product_id", minimum=1),
+        "order_gid": lambda: parse_text(payload, "order_gid", 128),
+        "price": lambda: parse_money(payload, "price"),
+    }
     return BranchBarrier.from_query(request.args), [parse[name]() for name in names]
 
 
@@ -80,7 +85,10 @@ SAGA_BRANCHES = {
     "cancelOrder": (("order_gid",), expiry.cancel),
     "cancelOrderCompensate": (("order_gid",), expiry.cancel_compensate),
     "restock": (("product_id",), lambda svc, barrier, product_id: expiry.restock(svc, barrier, product_id, +1)),
-    "restockCompensate": (("product_id",), lambda svc, barrier, product_id: expiry.restock(svc, barrier, product_id, -1)),
+    "restockCompensate": (
+        ("product_id",),
+        lambda svc, barrier, product_id: expiry.restock(svc, barrier, product_id, -1),
+    ),
 }
 
 
@@ -89,6 +97,7 @@ def saga_branch(fields, run):
         barrier, values = saga_call(*fields)
         run(services(), barrier, *values)
         return success()
+
     return view
 
 

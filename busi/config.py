@@ -20,6 +20,7 @@ values as shell assignments, which is how scripts/stack.sh reads this same table
 the secret). BRANCH_SECRET signs the token that only DTM can send back to the branches;
 the local stack writes a random one to $RUN_DIR/branch_secret on first start.
 """
+
 import os
 import shlex
 from dataclasses import dataclass, fields
@@ -68,8 +69,10 @@ class Config:
         if not config.busi_url:
             config = _replace(config, busi_url=f"http://127.0.0.1:{config.busi_port}{API_PREFIX}")
         if config.busi_workers < 2:
-            raise ValueError("BUSI_WORKERS must be at least 2: the batch endpoint holds one "
-                             "worker while the purchases it fires need another")
+            raise ValueError(
+                "BUSI_WORKERS must be at least 2: the batch endpoint holds one "
+                "worker while the purchases it fires need another"
+            )
         return config
 
     def port_of(self, url_field):

@@ -3,14 +3,15 @@
 Registered only when DEMO_ENDPOINTS is on (the default, for `make demo` and the tests);
 a shop deploying this pattern sets DEMO_ENDPOINTS=0, and they answer 404.
 """
+
 import logging
 
 from flask import Blueprint, Response, stream_with_context
 
 from busi import products, services, wallets
 from busi.api import ANY, purchase_answer
-from busi.shop import pay_answer
 from busi.inputs import InvalidInput, absent, params, parse_int, parse_money
+from busi.shop import pay_answer
 from busi.strategies import strategy_of
 from crash_sim import crash
 from crash_sim.batch import BatchError, run_batch
@@ -28,8 +29,9 @@ def flash_sales_crash():
     strategy = strategy_of(values)
     at = values.get("at") or crash.DEFAULT_POINT
     if at not in strategy.crash_points:
-        raise InvalidInput(f"unknown crash point at={at!r} for strategy {strategy.name}: "
-                           f"use one of {', '.join(strategy.crash_points)}")
+        raise InvalidInput(
+            f"unknown crash point at={at!r} for strategy {strategy.name}: use one of {', '.join(strategy.crash_points)}"
+        )
     return purchase_answer(crash_at=at)
 
 
@@ -63,7 +65,9 @@ def reset():
     units = parse_int(values, "stock", maximum=STOCK_MAX)
     product_id = parse_int(values, "product_id", default=1, minimum=1)
     price = parse_money(values, "price") if not absent(values, "price") else None
-    window = parse_int(values, "pay_within_s", minimum=1, maximum=STOCK_MAX) if not absent(values, "pay_within_s") else None
+    window = (
+        parse_int(values, "pay_within_s", minimum=1, maximum=STOCK_MAX) if not absent(values, "pay_within_s") else None
+    )
     balance = parse_money(values, "balance") if not absent(values, "balance") else None
     svc = services()
     with svc.mysql.begin() as conn:

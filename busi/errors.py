@@ -1,4 +1,5 @@
 """Every error becomes a JSON answer that DTM and curl users read the same way."""
+
 import logging
 
 from werkzeug.exceptions import HTTPException

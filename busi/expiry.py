@@ -12,6 +12,7 @@ message delayed by the payment window, whose one branch (expireOrder) starts the
 keeps that message durably and retries its branch, so no crash loses the trigger; both gids
 derive from the order's, so a second trigger finds the same saga and doubles nothing.
 """
+
 import logging
 
 from busi import orders, stock
@@ -85,6 +86,7 @@ def cancel(svc, barrier, order_gid):
     def move(conn):
         if not orders.move(conn, order_gid, orders.CREATED, orders.CANCELLED):
             raise NotCancellable(f"order {order_gid} is {orders.status_of(conn, order_gid)}: not cancelled")
+
     barrier.call(svc.mysql, move)
 
 

@@ -4,11 +4,12 @@ purchase():     prepare the msg -> deduct one unit in Redis (barrier) -> submit.
 create_order(): the msg's branch, which DTM calls until it answers 200; it also registers
                 the order's expiry with DTM (busi/expiry.py).
 """
+
 import logging
 
 from busi import expiry, orders, products, stock
-from crash_sim import crash
 from busi.strategies.base import SoldOut
+from crash_sim import crash
 from saga import DtmDuplicated, DtmFailure, Msg, branch_token
 
 log = logging.getLogger(__name__)
@@ -33,10 +34,13 @@ def purchase(svc, gid, user_id, product_id, crash_at=None):
     branch_headers = branch_token.headers(svc.config.branch_secret, gid)
     if crash_at in crash.BRANCH_POINTS:
         branch_headers[crash.HEADER] = crash_at
-    msg = Msg(svc.dtm, gid, timeout_to_fail=TIMEOUT_TO_FAIL_S, retry_interval=RETRY_INTERVAL_S,
-              branch_headers=branch_headers)
-    msg.add({"user_id": user_id, "product_id": product_id, "amount": stock.STOCK_AMOUNT_PER_ORDER},
-            f"{busi_url}/createOrder")
+    msg = Msg(
+        svc.dtm, gid, timeout_to_fail=TIMEOUT_TO_FAIL_S, retry_interval=RETRY_INTERVAL_S, branch_headers=branch_headers
+    )
+    msg.add(
+        {"user_id": user_id, "product_id": product_id, "amount": stock.STOCK_AMOUNT_PER_ORDER},
+        f"{busi_url}/createOrder",
+    )
 
     def deduct(barrier):
         crash.point(crash_at, "after_prepare", gid)

@@ -3,6 +3,7 @@
 Sync workers, one request per process: when the crash endpoint kills its process, only
 that purchase dies; gunicorn's arbiter starts a new worker and the others go on.
 """
+
 import json
 
 from gunicorn import util
@@ -24,8 +25,10 @@ def _write_json_error(sock, status_int, reason, mesg):
     """gunicorn answers a request it cannot parse (a request line over 4094 bytes, a bad
     header) itself, before Flask, with an HTML page; every answer of this API is JSON."""
     body = json.dumps({"error": scrub(f"{reason}: {mesg[:200]}" if mesg else reason)}).encode()
-    head = (f"HTTP/1.1 {status_int} {reason}\r\nConnection: close\r\nContent-Type: application/json\r\n"
-            f"Content-Length: {len(body)}\r\n\r\n")
+    head = (
+        f"HTTP/1.1 {status_int} {reason}\r\nConnection: close\r\nContent-Type: application/json\r\n"
+        f"Content-Length: {len(body)}\r\n\r\n"
+    )
     util.write_nonblock(sock, head.encode("latin1") + body)
 
 

@@ -1,4 +1,5 @@
 """Reading a request's parameters; anything wrong becomes a 400 with a JSON error."""
+
 import re
 from decimal import Decimal
 
@@ -28,8 +29,7 @@ def json_object():
     """The request body as a JSON object."""
     body = request.get_json(silent=True)
     if not isinstance(body, dict):
-        raise InvalidInput("the body must be a JSON object, e.g. "
-                           '{"user_id": 1, "product_id": 1, "amount": 1}')
+        raise InvalidInput('the body must be a JSON object, e.g. {"user_id": 1, "product_id": 1, "amount": 1}')
     return body
 
 

@@ -3,6 +3,7 @@
 Every strategy has an orders table of the same shape (busi/schema.sql): the dtm strategy's is
 `orders`, the others' `<strategy>_orders`. Table names come from the code, never from a request.
 """
+
 import functools
 import re
 
@@ -20,7 +21,9 @@ def sqlalchemy_url(mysql_url):
 
 def make_engine(mysql_url, pool_size=4):
     """One pooled engine per process. pre_ping replaces connections MySQL closed while idle."""
-    return create_engine(sqlalchemy_url(mysql_url), pool_size=pool_size, max_overflow=8, pool_pre_ping=True, pool_recycle=3600)
+    return create_engine(
+        sqlalchemy_url(mysql_url), pool_size=pool_size, max_overflow=8, pool_pre_ping=True, pool_recycle=3600
+    )
 
 
 @functools.cache
@@ -33,22 +36,30 @@ def sql(template, table):
 
 def insert_order(conn, gid, user_id, product_id, amount, table=ORDERS):
     conn.execute(
-        sql("INSERT INTO {table} (gid, user_id, product_id, amount, status) "
-            "VALUES (:gid, :user_id, :product_id, :amount, 'created')", table),
+        sql(
+            "INSERT INTO {table} (gid, user_id, product_id, amount, status) "
+            "VALUES (:gid, :user_id, :product_id, :amount, 'created')",
+            table,
+        ),
         {"gid": gid, "user_id": user_id, "product_id": product_id, "amount": amount},
     )
 
 
 def count_orders(engine, product_id, table=ORDERS):
     with engine.connect() as conn:
-        return conn.execute(sql("SELECT COUNT(*) FROM {table} WHERE product_id = :p", table), {"p": product_id}).scalar_one()
+        return conn.execute(
+            sql("SELECT COUNT(*) FROM {table} WHERE product_id = :p", table), {"p": product_id}
+        ).scalar_one()
 
 
 def latest_orders(engine, product_id, limit=10, table=ORDERS):
     with engine.connect() as conn:
         rows = conn.execute(
-            sql("SELECT gid, user_id, product_id, amount, status, create_time FROM {table} "
-                "WHERE product_id = :p ORDER BY id DESC LIMIT :limit", table),
+            sql(
+                "SELECT gid, user_id, product_id, amount, status, create_time FROM {table} "
+                "WHERE product_id = :p ORDER BY id DESC LIMIT :limit",
+                table,
+            ),
             {"p": product_id, "limit": limit},
         ).mappings()
         return [{**row, "create_time": row["create_time"].isoformat(timespec="milliseconds")} for row in rows]
@@ -81,8 +92,13 @@ def order(engine, gid=None, order_id=None):
 def move(conn, gid, from_status, to_status):
     """Change the order's status only if it is from_status: True if it changed. The one
     conditional UPDATE is what makes payment and expiry exclusive: only one can move it."""
-    return conn.execute(text("UPDATE orders SET status = :to WHERE gid = :gid AND status = :from"),
-                        {"gid": gid, "from": from_status, "to": to_status}).rowcount == 1
+    return (
+        conn.execute(
+            text("UPDATE orders SET status = :to WHERE gid = :gid AND status = :from"),
+            {"gid": gid, "from": from_status, "to": to_status},
+        ).rowcount
+        == 1
+    )
 
 
 def status_of(conn, gid):
@@ -92,6 +108,7 @@ def status_of(conn, gid):
 def count_by_status(engine, product_id, table=ORDERS):
     """{status: orders} for the product."""
     with engine.connect() as conn:
-        rows = conn.execute(sql("SELECT status, COUNT(*) FROM {table} WHERE product_id = :p GROUP BY status", table),
-                            {"p": product_id})
+        rows = conn.execute(
+            sql("SELECT status, COUNT(*) FROM {table} WHERE product_id = :p GROUP BY status", table), {"p": product_id}
+        )
         return {status: count for status, count in rows}

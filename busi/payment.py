@@ -8,6 +8,7 @@
 DTM runs the actions in order. When one says no, it compensates those that ran, in reverse
 order, so a declined payment leaves the wallet as it was. The answer waits for that round.
 """
+
 import logging
 import uuid
 
@@ -62,6 +63,7 @@ def charge(svc, barrier, user_id, price, crash_at=None):
     def take(conn):
         if not wallets.charge(conn, user_id, price):
             raise NotPayable(f"insufficient balance: user {user_id} has less than {price}")
+
     if barrier.call(svc.mysql, take):
         log.info("gid=%s charged %s to user %s", barrier.gid, price, user_id)
         crash.point(crash_at, "after_charge", barrier.gid)  # once: DTM's retry finds the barrier taken
@@ -77,6 +79,7 @@ def mark_paid(svc, barrier, order_gid):
         if not orders.move(conn, order_gid, orders.CREATED, orders.PAID):
             status = orders.status_of(conn, order_gid)
             raise NotPayable(f"order {order_gid} is {'already paid' if status == orders.PAID else status or 'unknown'}")
+
     barrier.call(svc.mysql, mark)
 
 

@@ -2,6 +2,7 @@
 
 Runs against whatever MYSQL_URL and REDIS_URL point to; every step is idempotent.
 """
+
 from pathlib import Path
 
 import redis

@@ -1,5 +1,6 @@
 """The shop around the sale: products (the catalogue in MySQL, their stock in Redis), wallets,
 and payment, a DTM saga (busi/payment.py)."""
+
 import logging
 
 from flask import Blueprint
@@ -29,16 +30,24 @@ def pay_answer(crash_at=None):
     else:
         order = orders.order(services().mysql, gid=parse_text(values, "gid", 128))
     if order is None:
-        raise NotFound("no such order: pass gid=<the purchase's gid> or order_id=<id>; its order may "
-                       "still be on its way (DTM creates it right after the purchase)")
+        raise NotFound(
+            "no such order: pass gid=<the purchase's gid> or order_id=<id>; its order may "
+            "still be on its way (DTM creates it right after the purchase)"
+        )
     gid = payment.new_gid(order)
     try:
         price = payment.pay(services(), order, gid, crash_at)
     except DtmFailure as err:  # declined, and DTM has run the compensations: nothing was taken
         body, _ = answer_for(err)
         return {**body, "gid": gid, "order_gid": order["gid"]}, STATUS_FAILURE
-    return {"status": orders.PAID, "gid": gid, "order_gid": order["gid"], "order_id": order["id"],
-            "user_id": order["user_id"], "charged": str(price)}
+    return {
+        "status": orders.PAID,
+        "gid": gid,
+        "order_gid": order["gid"],
+        "order_id": order["id"],
+        "user_id": order["user_id"],
+        "charged": str(price),
+    }
 
 
 @bp.get("/wallet")
@@ -79,8 +88,10 @@ def set_inventory(product_id):
     view = product_view(product_id)
     awaiting = view["orders"].get(orders.CREATED, 0)
     if awaiting:
-        return {"error": f"{awaiting} orders of product {product_id} await payment; each may still expire and "
-                         "return its unit. Set the stock once they are paid or cancelled."}, 409
+        return {
+            "error": f"{awaiting} orders of product {product_id} await payment; each may still expire and "
+            "return its unit. Set the stock once they are paid or cancelled."
+        }, 409
     stock.set_stock(services().redis, product_id, units)
     return product_view(product_id)
 
@@ -90,8 +101,11 @@ def product_view(product_id, product=None):
     product = product or products.get(svc.mysql, product_id)
     if product is None:
         raise NotFound(f"no product {product_id}: see GET /api/busi/products")
-    return {"id": product["id"], "name": product["name"], "price": str(product["price"]),
-            "pay_within_s": product["pay_within_s"] or svc.config.pay_within_s,
-            "stock": stock.get_stock(svc.redis, product_id),
-            "orders": orders.count_by_status(svc.mysql, product_id)}
-
+    return {
+        "id": product["id"],
+        "name": product["name"],
+        "price": str(product["price"]),
+        "pay_within_s": product["pay_within_s"] or svc.config.pay_within_s,
+        "stock": stock.get_stock(svc.redis, product_id),
+        "orders": orders.count_by_status(svc.mysql, product_id),
+    }

@@ -4,6 +4,7 @@ Every key of one purchase shares the product's hash tag ({p1} for product 1): th
 key, and through the gid the barrier keys, so the deduction script touches one Redis
 Cluster slot, as a Lua script must.
 """
+
 import uuid
 
 STOCK_AMOUNT_PER_ORDER = 1

@@ -1,5 +1,6 @@
 """The MySQL adapter of the wallets: one row per buyer, the balance an exact decimal. A wallet
 is made on its first charge, with the opening balance (wallet_opening, set by the demo)."""
+
 from decimal import Decimal
 
 from sqlalchemy import text
@@ -16,8 +17,10 @@ def set_opening_balance(conn, balance):
 
 
 def set_balance(conn, user_id, balance):
-    conn.execute(text("INSERT INTO wallets (user_id, balance) VALUES (:u, :b) ON DUPLICATE KEY UPDATE balance = :b"),
-                 {"u": user_id, "b": balance})
+    conn.execute(
+        text("INSERT INTO wallets (user_id, balance) VALUES (:u, :b) ON DUPLICATE KEY UPDATE balance = :b"),
+        {"u": user_id, "b": balance},
+    )
 
 
 def balance(engine, user_id):
@@ -29,10 +32,17 @@ def balance(engine, user_id):
 
 def charge(conn, user_id, amount: Decimal):
     """Take amount from the wallet; False (nothing taken) if the balance is short."""
-    conn.execute(text("INSERT IGNORE INTO wallets (user_id, balance) SELECT :u, balance FROM wallet_opening WHERE id = 1"),
-                 {"u": user_id})
-    return conn.execute(text("UPDATE wallets SET balance = balance - :a WHERE user_id = :u AND balance >= :a"),
-                        {"u": user_id, "a": amount}).rowcount == 1
+    conn.execute(
+        text("INSERT IGNORE INTO wallets (user_id, balance) SELECT :u, balance FROM wallet_opening WHERE id = 1"),
+        {"u": user_id},
+    )
+    return (
+        conn.execute(
+            text("UPDATE wallets SET balance = balance - :a WHERE user_id = :u AND balance >= :a"),
+            {"u": user_id, "a": amount},
+        ).rowcount
+        == 1
+    )
 
 
 def refund(conn, user_id, amount: Decimal):

@@ -3,6 +3,7 @@
 Imported by each worker after the fork (no preload), so each process builds its own
 Redis, MySQL and DTM clients rather than sharing sockets with its siblings.
 """
+
 import logging
 
 from busi import create_app

@@ -10,6 +10,7 @@ faults: the fault matrix against the local stack (faults.py); exit 1 unless ever
 compare: every purchase strategy under the same crowd, with and without crashes (compare.py).
 sale: purchases, payments and expiry to the end, and a balance sheet (sale.py); exit 1 unless it held.
 """
+
 import argparse
 import sys
 import time
@@ -19,10 +20,10 @@ from tabulate import tabulate
 from busi.config import Config
 from busi.strategies import STRATEGIES
 from crash_sim import compare, faults
-from crash_sim.sale import Sheet, run_sale
 from crash_sim.batch import BatchError, run_batch
 from crash_sim.bench import SECTIONS, run_bench
 from crash_sim.client import BusiClient
+from crash_sim.sale import Sheet, run_sale
 
 
 def main(argv=None):
@@ -34,8 +35,9 @@ def main(argv=None):
     batch.add_argument("--stock", type=int, default=4, help="units to sell (default 4)")
     batch.add_argument("--buyers", type=int, default=10, help="concurrent buyers after the crash (default 10)")
     batch.add_argument("--product-id", type=int, default=1)
-    bench = commands.add_parser("bench", help="the purchase paths' rates and ratios; DTM calls pooled vs per "
-                                "connection; fsync's cost")
+    bench = commands.add_parser(
+        "bench", help="the purchase paths' rates and ratios; DTM calls pooled vs per connection; fsync's cost"
+    )
     bench.add_argument("--url", default=config.busi_url, help="the business service's API base URL")
     bench.add_argument("--dtm-url", default=config.dtm_url)
     bench.add_argument("--only", nargs="+", choices=SECTIONS, default=SECTIONS, help="these sections only")
@@ -82,8 +84,11 @@ def run_faults(config, args):
     rows, broken = [], 0
     for number, fault in enumerate(chosen, 1):
         if not matrix.runnable(fault):
-            print(f"[{number}/{len(chosen)}] {fault.label}: skipped, {fault.server.upper()}_URL names a server "
-                  "this stack did not start", file=sys.stderr)
+            print(
+                f"[{number}/{len(chosen)}] {fault.label}: skipped, {fault.server.upper()}_URL names a server "
+                "this stack did not start",
+                file=sys.stderr,
+            )
             continue
         print(f"[{number}/{len(chosen)}] {fault.label} ...", file=sys.stderr, flush=True)
         row = matrix.run(fault)
@@ -108,8 +113,12 @@ def run_compare(config, args):
     comparison = compare.Comparison(config, args.stock, args.buyers, args.concurrency)
     rows, surprises = [], []
     for number, strategy in enumerate(args.only, 1):
-        print(f"[{number}/{len(args.only)}] {strategy}: {args.buyers} buyers, {args.concurrency} at a time, "
-              f"for {args.stock} units; then again with {compare.CRASHES} crashes ...", file=sys.stderr, flush=True)
+        print(
+            f"[{number}/{len(args.only)}] {strategy}: {args.buyers} buyers, {args.concurrency} at a time, "
+            f"for {args.stock} units; then again with {compare.CRASHES} crashes ...",
+            file=sys.stderr,
+            flush=True,
+        )
         sale, crashed = comparison.run(strategy), comparison.run(strategy, compare.CRASHES)
         rows.append(compare.row(strategy, sale, crashed))
         surprise = compare.surprise(strategy, sale, crashed)

@@ -1,5 +1,6 @@
 """The auditor: what Redis, MySQL and DTM say about one product's sale, read from the stores
 themselves (not through the service under test), and whether the promise held."""
+
 import threading
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -49,8 +50,10 @@ class Audit:
         if self.stock_left is None:
             return [f"the stock key is gone: Redis lost it ({self.orders} orders exist)"]
         checks = [
-            (self.stock_left + self.orders != self.initial,
-             f"stock left {self.stock_left} + orders {self.orders} != initial stock {self.initial}"),
+            (
+                self.stock_left + self.orders != self.initial,
+                f"stock left {self.stock_left} + orders {self.orders} != initial stock {self.initial}",
+            ),
             (min(self.min_stock, self.stock_left) < 0, f"stock went below zero ({self.min_stock})"),
             (self.duplicates, f"{self.duplicates} gids with more than one order"),
             (self.bought - orders, f"answered 200 without an order: {sorted(self.bought - orders)[:3]}"),
@@ -68,10 +71,16 @@ def read(redis, mysql, dtm, product_id, initial, min_stock, bought=(), refused=(
     with mysql.connect() as conn:
         order_gids = list(conn.execute(_ORDER_GIDS, {"p": product_id}).scalars())
     transactions = purchases(dtm_transactions(dtm, product_id))
-    return Audit(initial, int(left) if left is not None else None, order_gids,
-                 {gid: t["status"] for gid, t in transactions.items()},
-                 {gid: _seconds(t["create_time"], t["update_time"]) for gid, t in transactions.items()},
-                 min_stock, set(bought), set(refused))
+    return Audit(
+        initial,
+        int(left) if left is not None else None,
+        order_gids,
+        {gid: t["status"] for gid, t in transactions.items()},
+        {gid: _seconds(t["create_time"], t["update_time"]) for gid, t in transactions.items()},
+        min_stock,
+        set(bought),
+        set(refused),
+    )
 
 
 def dtm_transactions(dtm, product_id):

@@ -7,6 +7,7 @@
 5. DTM's back-query finds the crashed purchase's deduction and creates its order.
 Every unit deducted must end up as exactly one order.
 """
+
 import time
 
 CRASH_BUYER = 1  # user ids: the crashing buyer, then the others after it
@@ -26,8 +27,10 @@ def run_batch(client, stock=4, buyers=10, product_id=1):
 
     response = client.crash_purchase(CRASH_BUYER, product_id)
     if response is not None:
-        raise BatchError(f"the crash purchase answered HTTP {response.status_code} {response.text!r}; "
-                         "its worker should have died without answering")
+        raise BatchError(
+            f"the crash purchase answered HTTP {response.status_code} {response.text!r}; "
+            "its worker should have died without answering"
+        )
     yield "one purchase crashed: its worker died after the stock deduction, before submit"
 
     answers = client.purchase_many(range(CRASH_BUYER + 1, CRASH_BUYER + 1 + buyers), product_id)

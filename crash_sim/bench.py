@@ -11,6 +11,7 @@ fsync: the success path under wrk with Redis at appendfsync always and everysec,
        ratio being the median of the pairs'; and Redis alone (redis-benchmark SET), to show
        what the fsync costs Redis itself.
 """
+
 import json
 import statistics
 import subprocess
@@ -69,7 +70,9 @@ def dtm(dtm_url, pairs):
 
 def fsync(busi_url, redis_url, seconds, rounds):
     redis = redis_lib.Redis.from_url(redis_url)
-    BusiClient(busi_url).post("reset", stock=10**9, product_id=FSYNC_PRODUCT, pay_within_s=UNPAID_FOR_S).raise_for_status()
+    BusiClient(busi_url).post(
+        "reset", stock=10**9, product_id=FSYNC_PRODUCT, pay_within_s=UNPAID_FOR_S
+    ).raise_for_status()
     url = f"{busi_url}/flashSales?user_id=1&product_id={FSYNC_PRODUCT}"
     yield f"success path under wrk (16 connections, {seconds} s a run, {rounds} pairs, ABBA order)"
     pairs = []
@@ -80,19 +83,40 @@ def fsync(busi_url, redis_url, seconds, rounds):
                 loads[mode] = wrk.run(url, seconds)
             yield f"  appendfsync {mode:8}  {loads[mode].line()}"
         pairs.append(loads["always"].rate / loads["everysec"].rate)
-    yield f"  always / everysec, pair by pair: {', '.join(f'{r:.2f}' for r in pairs)}; " \
-          f"median {statistics.median(pairs):.2f}x"
+    yield (
+        f"  always / everysec, pair by pair: {', '.join(f'{r:.2f}' for r in pairs)}; "
+        f"median {statistics.median(pairs):.2f}x"
+    )
     sets = {mode: redis_set_rate(redis, redis_url, mode) for mode in FSYNC_MODES}
-    yield f"Redis alone (redis-benchmark SET, 16 clients): always {sets['always']:.0f}/s, " \
-          f"everysec {sets['everysec']:.0f}/s: always / everysec = {sets['always'] / sets['everysec']:.2f}x"
+    yield (
+        f"Redis alone (redis-benchmark SET, 16 clients): always {sets['always']:.0f}/s, "
+        f"everysec {sets['everysec']:.0f}/s: always / everysec = {sets['always'] / sets['everysec']:.2f}x"
+    )
 
 
 def redis_set_rate(redis, redis_url, mode, requests=50_000):
     url = urlsplit(redis_url)
     with appendfsync(redis, mode):
-        out = subprocess.run(["redis-benchmark", "-h", url.hostname, "-p", str(url.port), "-t", "set",
-                              "-n", str(requests), "-c", "16", "--csv"], capture_output=True, text=True,
-                             check=True, timeout=120).stdout
+        out = subprocess.run(
+            [
+                "redis-benchmark",
+                "-h",
+                url.hostname,
+                "-p",
+                str(url.port),
+                "-t",
+                "set",
+                "-n",
+                str(requests),
+                "-c",
+                "16",
+                "--csv",
+            ],
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=120,
+        ).stdout
     return float(out.splitlines()[-1].split(",")[1].strip('"'))
 
 
@@ -116,13 +140,16 @@ def ratios(busi_url, dtm_url, seconds, rounds=2, connections=50):
     def purchases(strategy, stock):
         def run():
             # A week to pay: the orders' expiry (busi/expiry.py) must not fire in a later run.
-            client.post("reset", stock=stock, product_id=RATIO_PRODUCT, strategy=strategy,
-                        pay_within_s=UNPAID_FOR_S).raise_for_status()
-            load = wrk.run(f"{busi_url}/flashSales?strategy={strategy}&product_id={RATIO_PRODUCT}&user_id=1",
-                           seconds, connections)
+            client.post(
+                "reset", stock=stock, product_id=RATIO_PRODUCT, strategy=strategy, pay_within_s=UNPAID_FOR_S
+            ).raise_for_status()
+            load = wrk.run(
+                f"{busi_url}/flashSales?strategy={strategy}&product_id={RATIO_PRODUCT}&user_id=1", seconds, connections
+            )
             if stock:  # dtm creates its orders after answering: they must keep up, or the rate flatters it
                 orders_caught_up(client, strategy, load.requests - load.non_2xx)
             return load
+
         return run
 
     def stock_reads():
@@ -139,8 +166,10 @@ def ratios(busi_url, dtm_url, seconds, rounds=2, connections=50):
         "dtm success": purchases("dtm", 10**9),
         "bare DTM msg": lambda: bare_msgs(busi_url, dtm_url, seconds, connections),
     }
-    yield (f"wrk, {connections} connections, {seconds} s a run, {rounds} rounds in alternating order; "
-           "wrk's own ceiling first (DTM's Go /api/ping)")
+    yield (
+        f"wrk, {connections} connections, {seconds} s a run, {rounds} rounds in alternating order; "
+        "wrk's own ceiling first (DTM's Go /api/ping)"
+    )
     runs = {name: [] for name in loads}
     for round_ in range(rounds):
         for name in list(loads) if round_ % 2 == 0 else reversed(loads):
@@ -148,18 +177,29 @@ def ratios(busi_url, dtm_url, seconds, rounds=2, connections=50):
     for load in runs["bare DTM msg"]:  # a message is two of wrk's requests: prepare, submit
         load.rate /= 2
     rate = {name: statistics.mean(load.rate for load in done) for name, done in runs.items()}
-    rows = [[name, *(f"{load.rate:.0f}" for load in done), f"{rate[name]:.0f}",
-             f"{statistics.mean(load.p50_ms for load in done):.1f}", f"{max(load.p99_ms for load in done):.1f}",
-             sum(load.non_2xx for load in done), f"{max(load.wrk_cores for load in done):.0%}"]
-            for name, done in runs.items()]
+    rows = [
+        [
+            name,
+            *(f"{load.rate:.0f}" for load in done),
+            f"{rate[name]:.0f}",
+            f"{statistics.mean(load.p50_ms for load in done):.1f}",
+            f"{max(load.p99_ms for load in done):.1f}",
+            sum(load.non_2xx for load in done),
+            f"{max(load.wrk_cores for load in done):.0%}",
+        ]
+        for name, done in runs.items()
+    ]
     headers = ["load", *(f"round {n + 1}" for n in range(rounds)), "per s", "p50 ms", "p99 ms", "non-2xx", "wrk CPU"]
     yield from tabulate(rows, headers=headers, tablefmt="plain", numalign="right").splitlines()
     yield "(sold out answers 409: its non-2xx are the refusals; bare DTM msg: per message, latencies per request)"
     ratio = {figure: round(rate[top] / rate[bottom], 2) for figure, top, bottom, _ in RATIOS}  # as printed
-    rows = [[figure, f"{ratio[figure]:.2f}", f">= {target}", "met" if ratio[figure] >= target else "NOT met"]
-            for figure, _, _, target in RATIOS]
-    yield from tabulate(rows, headers=["figure", "ratio", "target", ""], tablefmt="plain",
-                        disable_numparse=True).splitlines()
+    rows = [
+        [figure, f"{ratio[figure]:.2f}", f">= {target}", "met" if ratio[figure] >= target else "NOT met"]
+        for figure, _, _, target in RATIOS
+    ]
+    yield from tabulate(
+        rows, headers=["figure", "ratio", "target", ""], tablefmt="plain", disable_numparse=True
+    ).splitlines()
 
 
 def orders_caught_up(client, strategy, bought, deadline_s=120):
@@ -179,12 +219,27 @@ def bare_msgs(busi_url, dtm_url, seconds, connections):
     msg.trans_base.query_prepared = f"{busi_url}/ping"
     template = json.dumps(msg.trans_base.__dict__)
     api = "/" + dtm_url.split("/", 3)[3]
-    return wrk.run(dtm_url.rsplit("/api/", 1)[0] + "/", seconds, connections, threads=connections,
-                   script=BARE_MSG, args=(api, template, f"bench-bare-{uuid.uuid4().hex[:8]}"))
+    return wrk.run(
+        dtm_url.rsplit("/api/", 1)[0] + "/",
+        seconds,
+        connections,
+        threads=connections,
+        script=BARE_MSG,
+        args=(api, template, f"bench-bare-{uuid.uuid4().hex[:8]}"),
+    )
 
 
-def run_bench(busi_url, dtm_url, redis_url, sections=SECTIONS, pairs=300, fsync_seconds=8, fsync_rounds=4,
-              ratio_seconds=6, ratio_rounds=2):
+def run_bench(
+    busi_url,
+    dtm_url,
+    redis_url,
+    sections=SECTIONS,
+    pairs=300,
+    fsync_seconds=8,
+    fsync_rounds=4,
+    ratio_seconds=6,
+    ratio_rounds=2,
+):
     if "ratios" in sections:
         yield from ratios(busi_url, dtm_url, ratio_seconds, ratio_rounds)
     if "dtm" in sections:

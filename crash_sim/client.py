@@ -1,4 +1,5 @@
 """An HTTP client of the business service, for the simulations and the tests."""
+
 from concurrent.futures import ThreadPoolExecutor
 
 import requests

@@ -5,13 +5,13 @@ Every buyer tries once. oversold: orders beyond the initial stock, or stock belo
 lost: units deducted that never became an order, counted after any recovery has finished
 (DTM's back-query for dtm; the other strategies have none).
 """
+
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import requests
 
-from busi.strategies import STRATEGIES
 from crash_sim import audit
 from crash_sim.client import TIMEOUT_S, BusiClient, pooled_session
 from saga import DtmClient
@@ -28,13 +28,26 @@ EXPECTED = {
     "twostores": "loses the crashed purchases' units",
     "dtm": "correct, crashes included",
 }
-HEADERS = ["strategy", "200s", "409s", "orders", "stock left", "oversold", "lost", "purchases/s",
-           "sold-out/s", "p99 ms", "with crashes: oversold", "lost"]
+HEADERS = [
+    "strategy",
+    "200s",
+    "409s",
+    "orders",
+    "stock left",
+    "oversold",
+    "lost",
+    "purchases/s",
+    "sold-out/s",
+    "p99 ms",
+    "with crashes: oversold",
+    "lost",
+]
 
 
 @dataclass
 class Sale:
     """One crowd against one strategy, and what the stores said afterwards."""
+
     initial: int
     answers: list  # (status or None, seconds from the start to the answer, latency s)
     stock_left: int
@@ -78,19 +91,26 @@ class Comparison:
         session = pooled_session(self.concurrency)
         start = time.monotonic()
         with session, ThreadPoolExecutor(max_workers=self.concurrency) as pool:
-            answers = list(pool.map(lambda user: self._buy(session, strategy, user, user in crash_at, start),
-                                    range(1, self.buyers + 1)))
+            answers = list(
+                pool.map(
+                    lambda user: self._buy(session, strategy, user, user in crash_at, start), range(1, self.buyers + 1)
+                )
+            )
         if crashes:
             self._wait_for_recovery(strategy)
-        return Sale(self.stock, answers, self.client.stock(PRODUCT_ID, strategy),
-                    self.client.order_count(PRODUCT_ID, strategy))
+        return Sale(
+            self.stock, answers, self.client.stock(PRODUCT_ID, strategy), self.client.order_count(PRODUCT_ID, strategy)
+        )
 
     def _buy(self, session, strategy, user_id, crash, start):
         path = "flashSales-crash" if crash else "flashSales"
         sent = time.monotonic()
         try:
-            response = session.post(f"{self.client.url}/{path}", timeout=TIMEOUT_S,
-                                    params={"user_id": user_id, "product_id": PRODUCT_ID, "strategy": strategy})
+            response = session.post(
+                f"{self.client.url}/{path}",
+                timeout=TIMEOUT_S,
+                params={"user_id": user_id, "product_id": PRODUCT_ID, "strategy": strategy},
+            )
             status = response.status_code
         except requests.ConnectionError:
             status = None  # a crash purchase: its process died
@@ -111,9 +131,20 @@ class Comparison:
 
 
 def row(strategy, sale, crashed):
-    return [strategy, sale.count(200), sale.count(409), sale.orders, sale.stock_left, sale.oversold, sale.lost,
-            f"{sale.rate(200):.0f}", f"{sale.rate(409):.0f}", f"{sale.p99_ms:.0f}", crashed.oversold, crashed.lost]
-
+    return [
+        strategy,
+        sale.count(200),
+        sale.count(409),
+        sale.orders,
+        sale.stock_left,
+        sale.oversold,
+        sale.lost,
+        f"{sale.rate(200):.0f}",
+        f"{sale.rate(409):.0f}",
+        f"{sale.p99_ms:.0f}",
+        crashed.oversold,
+        crashed.lost,
+    ]
 
 
 def surprise(strategy, sale, crashed):
@@ -121,7 +152,9 @@ def surprise(strategy, sale, crashed):
     expected = EXPECTED[strategy]
     if expected == "oversells":
         return "" if sale.oversold else "did not oversell this time (a race: run it again)"
-    errors = [f"{label}: oversold {s.oversold}" for label, s in (("no crash", sale), ("crashes", crashed)) if s.oversold]
+    errors = [
+        f"{label}: oversold {s.oversold}" for label, s in (("no crash", sale), ("crashes", crashed)) if s.oversold
+    ]
     if sale.lost:
         errors.append(f"lost {sale.lost} without a crash")
     if expected.startswith("loses"):

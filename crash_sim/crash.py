@@ -5,6 +5,7 @@ chance to finish the step: only DTM (its back-query, or its retry of a branch) c
 A request arms at most one point by name (`flashSales-crash?at=after_submit`); points
 reached inside a branch travel there in the transaction's branch_headers, under HEADER.
 """
+
 import logging
 import os
 

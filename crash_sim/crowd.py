@@ -3,9 +3,10 @@
 Shoppers arrive `arrivals_per_s` a second, so that a sale lasts long enough for a fault to
 land in the middle of it. A shopper keeps trying, as people do, until the shop says yes
 (200), sold out (409) or no (another 4xx): an error, a dropped connection or a refused one
-(a server down) means try again shortly, each time as a new purchase. Crash purchases armed by the fault matrix are handed to the
-next shoppers in line, so the crowd itself carries them.
+(a server down) means try again shortly, each time as a new purchase. Crash purchases armed
+by the fault matrix are handed to the next shoppers in line, so the crowd itself carries them.
 """
+
 import threading
 import time
 from collections import deque

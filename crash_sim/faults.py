@@ -6,11 +6,12 @@ once about a third of the stock is sold. Then the auditor (audit.py) waits until
 finished every transaction of the sale and checks, from the stores themselves, that the
 promise held.
 """
+
 import random
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import redis as redis_lib
 
@@ -48,10 +49,12 @@ def crash_point(key, label):
 def outage(key, label, take_down, server, seconds):
     """A row whose fault is a server taken down (stack.kill or stack.stop), then started
     again `seconds` later through scripts/stack.sh."""
+
     def inject(crowd):
         take_down(server)
         time.sleep(seconds)  # the outage itself, not a wait for a condition
         stack.start(server)
+
     return Fault(key, label, inject, server)
 
 
@@ -67,8 +70,7 @@ FAULTS = [
     outage("busi_kill", "gunicorn master SIGKILL, restarted", stack.kill, "busi", 0),
 ]
 BY_KEY = {fault.key: fault for fault in FAULTS}
-HEADERS = ["fault", "buyers", "stock", "200s", "orders", "stock left", "duplicates", "held", "recovered in",
-           "retried"]
+HEADERS = ["fault", "buyers", "stock", "200s", "orders", "stock left", "duplicates", "held", "recovered in", "retried"]
 
 
 @dataclass
@@ -85,8 +87,18 @@ class Row:
 
     def cells(self):
         a = self.audit
-        return [self.fault.label, self.buyers, self.stock, len(a.bought), a.orders, "gone" if a.stock_left is None else a.stock_left,
-                a.duplicates, "held" if self.held else "BROKEN", f"{a.slowest_s:.1f} s", self.retried]
+        return [
+            self.fault.label,
+            self.buyers,
+            self.stock,
+            len(a.bought),
+            a.orders,
+            "gone" if a.stock_left is None else a.stock_left,
+            a.duplicates,
+            "held" if self.held else "BROKEN",
+            f"{a.slowest_s:.1f} s",
+            self.retried,
+        ]
 
 
 class Matrix:
@@ -107,8 +119,7 @@ class Matrix:
     def run(self, fault, settle_deadline_s=SETTLE_DEADLINE_S):
         product = self._fresh_product()
         self.busi.reset(self.stock, product)
-        crowd = Crowd(self.config.busi_url, product, self.buyers, self.concurrency, ARRIVALS_PER_S,
-                      CROWD_DEADLINE_S)
+        crowd = Crowd(self.config.busi_url, product, self.buyers, self.concurrency, ARRIVALS_PER_S, CROWD_DEADLINE_S)
         injector = _Injector(fault, crowd, sold=max(1, self.stock // 3))
         with audit.StockWatcher(self.redis, product) as watcher:
             injector.start()
@@ -125,8 +136,16 @@ class Matrix:
         deadline = time.monotonic() + deadline_s
         while True:
             try:
-                result = audit.read(self.redis, self.mysql, self.dtm, product, self.stock,
-                                    watcher.lowest if watcher.lowest is not None else 0, bought, refused)
+                result = audit.read(
+                    self.redis,
+                    self.mysql,
+                    self.dtm,
+                    product,
+                    self.stock,
+                    watcher.lowest if watcher.lowest is not None else 0,
+                    bought,
+                    refused,
+                )
                 if not result.problems() or time.monotonic() >= deadline:
                     return result
             except Exception:  # noqa: BLE001 - a store still coming back; ask again

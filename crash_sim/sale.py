@@ -6,6 +6,7 @@ two branches (pay-crash: the charge's process dies). Then, once every order is p
 cancelled and DTM has finished every transaction of the sale, the stores are read back and
 one balance sheet says whether units and money add up.
 """
+
 import random
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -35,19 +36,23 @@ class Sheet:
     unfinished: int
     sagas_won: dict  # "pay" / "expire" -> sagas of that kind that succeeded
 
-
     def problems(self):
         paid, created = self.by_status.get("paid", 0), self.by_status.get("created", 0)
         checks = [
-            (self.stock_left + created + paid != self.initial,
-             f"stock left {self.stock_left} + created {created} + paid {paid} != initial {self.initial}"),
+            (
+                self.stock_left + created + paid != self.initial,
+                f"stock left {self.stock_left} + created {created} + paid {paid} != initial {self.initial}",
+            ),
             (self.charged != PRICE * paid, f"charged {self.charged} != {paid} paid orders x {PRICE}"),
             (self.wallets_below_zero, f"{self.wallets_below_zero} wallets below zero"),
             (self.unfinished, f"{self.unfinished} DTM transactions of the sale not finished"),
             # an order both paid and cancelled would show as one saga too many on one side
             (self.sagas_won["pay"] != paid, f"{self.sagas_won['pay']} payment sagas succeeded for {paid} paid orders"),
-            (self.sagas_won["expire"] != self.by_status.get("cancelled", 0),
-             f"{self.sagas_won['expire']} expiry sagas succeeded for {self.by_status.get('cancelled', 0)} cancelled orders"),
+            (
+                self.sagas_won["expire"] != self.by_status.get("cancelled", 0),
+                f"{self.sagas_won['expire']} expiry sagas succeeded for "
+                f"{self.by_status.get('cancelled', 0)} cancelled orders",
+            ),
         ]
         return [message for failed, message in checks if failed]
 
@@ -67,8 +72,13 @@ class Sheet:
 def run_sale(config, stock=50, buyers=200, pay=0.6, short=0.1, crash=3, seed=None):
     """Yield the sale's progress, then the balance sheet's lines; the Sheet is the last item."""
     client, rng = BusiClient(config.busi_url), random.Random(seed)
-    product = client.post("products", name=f"sale of {time.strftime('%H:%M:%S')}", price=str(PRICE), stock=stock,
-                          pay_within_s=PAY_WITHIN_S).json()["id"]  # a new product: DTM's records of it are this run's
+    product = client.post(
+        "products",
+        name=f"sale of {time.strftime('%H:%M:%S')}",
+        price=str(PRICE),
+        stock=stock,
+        pay_within_s=PAY_WITHIN_S,
+    ).json()["id"]  # a new product: DTM's records of it are this run's
     client.post("reset", stock=stock, product_id=product, balance=str(OPENING)).raise_for_status()  # every wallet
     with ThreadPoolExecutor(max_workers=16) as pool:
         answers = list(pool.map(lambda user: client.purchase(user, product), range(1, buyers + 1)))
@@ -76,8 +86,8 @@ def run_sale(config, stock=50, buyers=200, pay=0.6, short=0.1, crash=3, seed=Non
     yield f"product {product}: {buyers} buyers for {stock} units, {len(bought)} bought"
     _wait(lambda: client.order_count(product) == len(bought), "the orders of the purchases")
     rng.shuffle(bought)
-    payers, rest = bought[:round(pay * len(bought))], bought[round(pay * len(bought)):]
-    shorts = rest[:round(short * len(bought))]
+    payers, rest = bought[: round(pay * len(bought))], bought[round(pay * len(bought)) :]
+    shorts = rest[: round(short * len(bought))]
     start = {user: OPENING for user, _ in bought}
     for user, _ in shorts:
         start[user] = PRICE - 1
@@ -85,9 +95,11 @@ def run_sale(config, stock=50, buyers=200, pay=0.6, short=0.1, crash=3, seed=Non
     tries = [(gid, "pay-crash" if i < crash else "pay") for i, (_, gid) in enumerate(payers + shorts)]
     with ThreadPoolExecutor(max_workers=PAYERS_AT_ONCE) as pool:
         codes = list(pool.map(lambda t: client.post(t[1], gid=t[0]).status_code, tries))
-    yield (f"{len(payers)} paid ({min(crash, len(payers))} of them crashing after the charge), {len(shorts)} tried "
-           f"with too little, {len(bought) - len(payers) - len(shorts)} never paid: answers "
-           f"{dict(sorted((c, codes.count(c)) for c in set(codes)))}")
+    yield (
+        f"{len(payers)} paid ({min(crash, len(payers))} of them crashing after the charge), {len(shorts)} tried "
+        f"with too little, {len(bought) - len(payers) - len(shorts)} never paid: answers "
+        f"{dict(sorted((c, codes.count(c)) for c in set(codes)))}"
+    )
     dtm = DtmClient(config.dtm_url)
     yield "waiting for every order to be paid or cancelled, and for DTM to finish every transaction"
     _wait(lambda: _settled(client, dtm, product), "the sale to settle")
@@ -104,16 +116,28 @@ def read_sheet(client, dtm, product, initial, start):
     for gid, trans in transactions.items():
         if payment.is_payment(gid) and trans["status"] == "failed":
             branches = dtm.query(gid)["branches"]
-            if any(b["op"] == "compensate" and b["url"].endswith("/chargeCompensate") and b["status"] == "succeed"
-                   for b in branches) and any(b["op"] == "action" and b["url"].endswith("/charge")
-                                              and b["status"] == "succeed" for b in branches):
+            if any(
+                b["op"] == "compensate" and b["url"].endswith("/chargeCompensate") and b["status"] == "succeed"
+                for b in branches
+            ) and any(
+                b["op"] == "action" and b["url"].endswith("/charge") and b["status"] == "succeed" for b in branches
+            ):
                 refunds, refunded = refunds + PRICE, refunded + 1
-    won = {kind: sum(1 for gid, t in transactions.items() if t["status"] == "succeed" and is_kind(gid))
-           for kind, is_kind in (("pay", payment.is_payment), ("expire", expiry.is_expiry_saga))}
-    return Sheet(initial, client.stock(product), orders["by_status"],
-                 sum(start[user] - balances[user] for user in start), refunds, refunded,
-                 sum(balance < 0 for balance in balances.values()),
-                 sum(t["status"] not in audit.FINAL for t in transactions.values()), won)
+    won = {
+        kind: sum(1 for gid, t in transactions.items() if t["status"] == "succeed" and is_kind(gid))
+        for kind, is_kind in (("pay", payment.is_payment), ("expire", expiry.is_expiry_saga))
+    }
+    return Sheet(
+        initial,
+        client.stock(product),
+        orders["by_status"],
+        sum(start[user] - balances[user] for user in start),
+        refunds,
+        refunded,
+        sum(balance < 0 for balance in balances.values()),
+        sum(t["status"] not in audit.FINAL for t in transactions.values()),
+        won,
+    )
 
 
 def _settled(client, dtm, product):

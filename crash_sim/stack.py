@@ -1,5 +1,6 @@
 """The local stack's servers, killed and brought back through scripts/stack.sh, the same
 script that started them (it knows their pid files and checks them)."""
+
 import os
 import subprocess
 import sys

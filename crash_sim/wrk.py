@@ -1,6 +1,7 @@
 """wrk (Debian's package), the load generator of the benchmarks, run from Python: the rate,
 the latency percentiles, and the CPU wrk itself used, which shows whether it, rather than
 the service, was the limit."""
+
 import re
 import resource
 import subprocess
@@ -21,8 +22,10 @@ class Load:
     requests: int = 0
 
     def line(self):
-        return (f"{self.rate:7.1f}/s  p50 {self.p50_ms:6.1f} ms  p99 {self.p99_ms:6.1f} ms  "
-                f"non-2xx {self.non_2xx}  wrk used {self.wrk_cores:.0%} of a core")
+        return (
+            f"{self.rate:7.1f}/s  p50 {self.p50_ms:6.1f} ms  p99 {self.p99_ms:6.1f} ms  "
+            f"non-2xx {self.non_2xx}  wrk used {self.wrk_cores:.0%} of a core"
+        )
 
 
 def run(url, seconds=8, connections=16, threads=2, script=None, args=()):
@@ -39,7 +42,11 @@ def run(url, seconds=8, connections=16, threads=2, script=None, args=()):
 def parse(output, wrk_cores=0.0):
     percentiles = {p: float(value) * _UNIT_MS[unit] for p, value, unit in _PERCENTILE.findall(output)}
     non_2xx = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", output)
-    return Load(rate=float(re.search(r"Requests/sec:\s+([0-9.]+)", output).group(1)),
-                p50_ms=percentiles["50"], p99_ms=percentiles["99"],
-                non_2xx=int(non_2xx.group(1)) if non_2xx else 0, wrk_cores=wrk_cores,
-                requests=int(re.search(r"(\d+) requests in", output).group(1)))
+    return Load(
+        rate=float(re.search(r"Requests/sec:\s+([0-9.]+)", output).group(1)),
+        p50_ms=percentiles["50"],
+        p99_ms=percentiles["99"],
+        non_2xx=int(non_2xx.group(1)) if non_2xx else 0,
+        wrk_cores=wrk_cores,
+        requests=int(re.search(r"(\d+) requests in", output).group(1)),
+    )

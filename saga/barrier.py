@@ -4,6 +4,7 @@ A branch call may arrive twice, late, or out of order; the barrier makes its bus
 at most once, by inserting (gid, branch_id, op, barrier_id) in the same local transaction
 as the business write: a duplicate insert means the work was already done or decided.
 """
+
 from dtmcli.barrier import BranchBarrier as DtmcliBranchBarrier
 from sqlalchemy import text
 
@@ -41,8 +42,10 @@ class BranchBarrier(DtmcliBranchBarrier):
         values = {name: (args.get(name) or "").strip() for name in ("trans_type", "gid", "branch_id", "op")}
         missing = [name for name, value in values.items() if not value]
         if missing:
-            raise InvalidBarrier(f"missing query parameter(s) {', '.join(missing)}: "
-                                 "this endpoint is a branch that DTM calls with gid, trans_type, branch_id and op")
+            raise InvalidBarrier(
+                f"missing query parameter(s) {', '.join(missing)}: "
+                "this endpoint is a branch that DTM calls with gid, trans_type, branch_id and op"
+            )
         for name, limit in MAX_LEN.items():
             if len(values[name]) > limit:
                 raise InvalidBarrier(f"{name} is longer than {limit} characters")
@@ -81,6 +84,12 @@ class BranchBarrier(DtmcliBranchBarrier):
             raise DtmFailure(f"gid {self.gid}: rolled back, its local transaction never ran")
 
     def _insert(self, conn, branch_id, op, barrier_id, reason):
-        row = {"trans_type": self.trans_type, "gid": self.gid, "branch_id": branch_id,
-               "op": op, "barrier_id": barrier_id, "reason": reason}
+        row = {
+            "trans_type": self.trans_type,
+            "gid": self.gid,
+            "branch_id": branch_id,
+            "op": op,
+            "barrier_id": barrier_id,
+            "reason": reason,
+        }
         return conn.execute(_INSERT, row).rowcount > 0

@@ -5,6 +5,7 @@ RedisQueryPrepared). Each script runs atomically inside Redis, so the stock chec
 barrier key and the deduction cannot interleave with a back-query or another buyer.
 The scripts are registered once per client and called by SHA (EVALSHA).
 """
+
 from saga.barrier import MSG_BARRIER_ID, MSG_BRANCH, MSG_OP, ORIGIN_OP
 from saga.result import FAILURE, DtmDuplicated, DtmFailure
 
@@ -63,8 +64,11 @@ class RedisBarrier:
         barrier; raise DtmFailure if key is missing or would go below zero."""
         bid = barrier.new_barrier_id()
         origin_op = ORIGIN_OP.get(barrier.op, "")
-        keys = [key, barrier_key(barrier.gid, barrier.branch_id, barrier.op, bid),
-                barrier_key(barrier.gid, barrier.branch_id, origin_op, bid)]
+        keys = [
+            key,
+            barrier_key(barrier.gid, barrier.branch_id, barrier.op, bid),
+            barrier_key(barrier.gid, barrier.branch_id, origin_op, bid),
+        ]
         result = _text(self._adjust_amount(keys=keys, args=[amount, origin_op, BARRIER_EXPIRE_S]))
         if result == FAILURE:
             raise DtmFailure(f"gid {barrier.gid}: {key} is missing or lower than {-amount}")

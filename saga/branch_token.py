@@ -7,6 +7,7 @@ with every branch and back-query call of that transaction; a branch recomputes i
 the gid it is given. Only DTM (and the service) hold a token, and one gid's token is
 worth nothing for another gid.
 """
+
 import hashlib
 import hmac
 
@@ -30,8 +31,10 @@ def headers(secret, gid):
 def verify(secret, gid, token):
     """Return if token is gid's; raise InvalidToken saying what is wrong otherwise."""
     if not token:
-        raise InvalidToken(f"missing header {HEADER}: this endpoint is a branch that only DTM calls, "
-                           "with the token the service put in the transaction's branch_headers")
+        raise InvalidToken(
+            f"missing header {HEADER}: this endpoint is a branch that only DTM calls, "
+            "with the token the service put in the transaction's branch_headers"
+        )
     if not gid:
         raise InvalidToken("missing query parameter gid: a branch token is checked against the gid it was made for")
     if not hmac.compare_digest(sign(secret, gid), token):  # constant time: no byte-by-byte oracle

@@ -4,6 +4,7 @@ If the process dies between the local transaction and submit, the message stays 
 DTM then calls the back-query (query_prepared), which tells from the barrier whether the
 local transaction committed, and DTM submits or fails the message accordingly.
 """
+
 import json
 import logging
 
@@ -59,8 +60,14 @@ class Msg(Trans, DtmcliMsg):
 
     def _settle_by_back_query(self, query_prepared):
         try:
-            self.client.request_branch(query_prepared, self.gid, self.trans_base.trans_type, MSG_BRANCH, MSG_OP,
-                                       headers=self.trans_base.branch_headers)
+            self.client.request_branch(
+                query_prepared,
+                self.gid,
+                self.trans_base.trans_type,
+                MSG_BRANCH,
+                MSG_OP,
+                headers=self.trans_base.branch_headers,
+            )
         except DtmFailure:
             self._abort_quietly()
         except Exception as err:

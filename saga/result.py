@@ -4,6 +4,7 @@ DTM reads an HTTP answer as: 200 SUCCESS; 409, or a body containing "FAILURE", F
 425, or a body containing "ONGOING", ONGOING; anything else an error it retries. So a
 transient fault must never answer 409, and no other body may carry those two words.
 """
+
 from dtmcli.utils import DTMFailureError  # dtmcli's exception is right; we share it.
 
 SUCCESS, FAILURE, ONGOING = "SUCCESS", "FAILURE", "ONGOING"

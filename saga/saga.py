@@ -3,6 +3,7 @@
 ends failed; an error is retried, never compensated. A compensation must always succeed in
 the end (DTM retries it forever), which the barrier makes possible: compensating an action
 that never committed does nothing."""
+
 import json
 
 from dtmcli.saga import Saga as DtmcliSaga
@@ -34,8 +35,9 @@ class Saga(Trans, DtmcliSaga):
             trans = self.client.query(self.gid)["transaction"] or {}
             if trans.get("status") == "failed":
                 raise DtmFailure(reason_of(trans.get("rollback_reason", ""))) from None
-            raise DtmError(f"saga {self.gid} is {trans.get('status', 'unknown')}: DTM is still running it "
-                           "and will finish it") from None
+            raise DtmError(
+                f"saga {self.gid} is {trans.get('status', 'unknown')}: DTM is still running it and will finish it"
+            ) from None
 
 
 def reason_of(rollback_reason):
@@ -43,6 +45,6 @@ def reason_of(rollback_reason):
     ("url:... return failed: {answer body} failure"); the whole text if it holds none."""
     start, end = rollback_reason.find("{"), rollback_reason.rfind("}")
     try:
-        return json.loads(rollback_reason[start:end + 1]).get("error") or rollback_reason
+        return json.loads(rollback_reason[start : end + 1]).get("error") or rollback_reason
     except (ValueError, AttributeError):
         return rollback_reason

@@ -1,6 +1,7 @@
 """Shared fixtures. Tests are split by what they need:
 unit/ nothing; integration/ the real Redis, MariaDB and DTM; e2e/ also the running service.
 The servers are the ones `make test` starts (or those DTM_URL, REDIS_URL, MYSQL_URL name)."""
+
 import time
 
 import pytest

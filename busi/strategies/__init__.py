@@ -9,6 +9,7 @@ that a run of one cannot disturb another. Chosen per request by ?strategy=NAME (
 | twostores | Redis {pN}-twostores-stock | twostores_orders | Lua deduction, then the INSERT, no transaction manager |
 | dtm       | Redis {pN}-stock | orders           | the two-phase message (busi/flash_sale.py)                    |
 """
+
 from busi.inputs import InvalidInput
 from busi.strategies.base import SoldOut, Strategy, UnknownProduct
 from busi.strategies.dtm import Dtm

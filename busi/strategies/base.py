@@ -1,5 +1,6 @@
 """What every purchase strategy is: one contract, so that the endpoints, the comparison and
 the benchmark treat the five alike (busi/strategies/__init__.py lists them)."""
+
 from busi.inputs import InvalidInput
 from saga.result import DtmFailure
 
@@ -19,13 +20,16 @@ class UnknownProduct(InvalidInput):
     """The product has no stock in this strategy's store: a 400."""
 
     def __init__(self, product_id, strategy):
-        super().__init__(f"unknown product_id {product_id} for strategy {strategy}: it has no stock; create it "
-                         f"with POST /api/busi/reset?strategy={strategy}&product_id={product_id}&stock=N")
+        super().__init__(
+            f"unknown product_id {product_id} for strategy {strategy}: it has no stock; create it "
+            f"with POST /api/busi/reset?strategy={strategy}&product_id={product_id}&stock=N"
+        )
 
 
 class Strategy:
     """A way to sell one unit. Subclasses set `name` and implement these methods; they raise
     SoldOut or UnknownProduct, never a status code."""
+
     name = ""
     crash_points = (AFTER_FIRST_WRITE,)
 

@@ -1,5 +1,6 @@
 """dtm: this project's purchase, a DTM two-phase message (busi/flash_sale.py), stock in
 Redis behind the barrier, orders in MySQL's `orders`, created by DTM's calls to createOrder."""
+
 from busi import flash_sale, orders, stock
 from busi.strategies.base import SoldOut, Strategy, UnknownProduct
 from crash_sim import crash

@@ -1,10 +1,13 @@
 """The seeds' strategies keep stock and orders in one MySQL database: <name>_stock and
 <name>_orders (busi/schema.sql). What they share is here; each adds its purchase."""
+
 from busi import orders
 from busi.strategies.base import Strategy, UnknownProduct
 
-_RESET_STOCK = ("INSERT INTO {table} (product_id, stored, reserved, available) VALUES (:p, :units, 0, :units) "
-                "ON DUPLICATE KEY UPDATE stored = :units, reserved = 0, available = :units")
+_RESET_STOCK = (
+    "INSERT INTO {table} (product_id, stored, reserved, available) VALUES (:p, :units, 0, :units) "
+    "ON DUPLICATE KEY UPDATE stored = :units, reserved = 0, available = :units"
+)
 
 
 class MySQLStock(Strategy):
@@ -18,15 +21,19 @@ class MySQLStock(Strategy):
 
     def available(self, conn, product_id, lock=""):
         """The units available, read in conn (lock: "" or "FOR UPDATE"); UnknownProduct if no row."""
-        units = conn.execute(orders.sql("SELECT available FROM {table} WHERE product_id = :p " + lock,
-                                        self.stock_table), {"p": product_id}).scalar()
+        units = conn.execute(
+            orders.sql("SELECT available FROM {table} WHERE product_id = :p " + lock, self.stock_table),
+            {"p": product_id},
+        ).scalar()
         if units is None:
             raise UnknownProduct(product_id, self.name)
         return units
 
     def take_one(self, conn, product_id):
-        conn.execute(orders.sql("UPDATE {table} SET available = available - 1 WHERE product_id = :p",
-                                self.stock_table), {"p": product_id})
+        conn.execute(
+            orders.sql("UPDATE {table} SET available = available - 1 WHERE product_id = :p", self.stock_table),
+            {"p": product_id},
+        )
 
     def insert_order(self, conn, gid, user_id, product_id):
         orders.insert_order(conn, gid, user_id, product_id, 1, table=self.order_table)

@@ -3,9 +3,10 @@ with a plain SELECT. A plain SELECT locks nothing and reads a snapshot: every bu
 while another's deduction is not yet committed sees the old quantity and passes the check.
 The UPDATE then waits for the row and subtracts from the newest value, so two buyers of the
 last unit both get it and the stock goes negative, as in the 12.12 sale."""
-from crash_sim import crash
+
 from busi.strategies.base import AFTER_FIRST_WRITE, SoldOut
 from busi.strategies.mysql_stock import MySQLStock
+from crash_sim import crash
 
 
 class Naive(MySQLStock):

@@ -1,13 +1,15 @@
 """reserve: the seeds' stock reservation. One conditional UPDATE moves a unit from available
 to reserved (payment would later take it from stored), the order in the same transaction:
 the check and the deduction are one statement, so no read can go stale between them."""
-from crash_sim import crash
+
 from busi import orders
 from busi.strategies.base import AFTER_FIRST_WRITE, SoldOut
 from busi.strategies.mysql_stock import MySQLStock
+from crash_sim import crash
 
-_RESERVE = ("UPDATE {table} SET available = available - 1, reserved = reserved + 1 "
-            "WHERE product_id = :p AND available >= 1")
+_RESERVE = (
+    "UPDATE {table} SET available = available - 1, reserved = reserved + 1 WHERE product_id = :p AND available >= 1"
+)
 
 
 class Reserve(MySQLStock):

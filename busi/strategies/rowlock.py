@@ -1,9 +1,10 @@
 """rowlock: the naive steps inside one MySQL transaction, the stock row read with
 SELECT ... FOR UPDATE. Every buyer of a product waits for the row in turn; a crash rolls
 the whole transaction back, so nothing is lost."""
-from crash_sim import crash
+
 from busi.strategies.base import AFTER_FIRST_WRITE, SoldOut
 from busi.strategies.mysql_stock import MySQLStock
+from crash_sim import crash
 
 
 class Rowlock(MySQLStock):

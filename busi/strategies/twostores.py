@@ -2,9 +2,10 @@
 atomically (no oversell), then the order is inserted in MySQL: two stores, no transaction
 manager. A process that dies between the two, or a MySQL that refuses the insert, leaves a
 unit deducted with no order: lost to the sale."""
-from crash_sim import crash
+
 from busi import orders, stock
 from busi.strategies.base import AFTER_FIRST_WRITE, SoldOut, Strategy, UnknownProduct
+from crash_sim import crash
 
 KIND = "twostores"  # its stock key is {pN}-twostores-stock
 # -1: no such key (unknown product), 0: sold out, 1: one unit taken.

@@ -1,4 +1,5 @@
 """The running business service (`make up` / `make test` start it under gunicorn)."""
+
 import itertools
 import os
 from pathlib import Path
@@ -27,10 +28,12 @@ def busi(config):
 def new_product(busi):
     """new_product(stock, strategy=None) -> a product id of this test's own, with that stock
     and no orders in the strategy's stores (the default strategy's when None)."""
+
     def make(stock, strategy=None):
         product_id = next(_product_ids)
         busi.reset(stock, product_id, strategy)
         return product_id
+
     return make
 
 

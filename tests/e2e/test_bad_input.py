@@ -1,5 +1,6 @@
 """Bad input gets a 400 with a JSON error, and nothing changes. Branch calls carry a valid
 token here, so that what is checked is their input (test_branch_auth.py: without one)."""
+
 import pytest
 
 from busi.orders import orders_of_gid
@@ -23,13 +24,28 @@ def cases(product):
         ("POST", "flashSales", {"user_id": "0", "product_id": product}, {}, "user_id must be between"),
         ("GET", "flashSales", {"user_id": 1, "product_id": 987654321}, {}, "unknown product_id"),
         ("GET", "flashSales-crash", {"user_id": "x", "product_id": product}, {}, "user_id must be an integer"),
-        ("POST", "flashSales", {}, {"data": "{not json", "headers": {"Content-Type": "application/json"}},
-         "JSON object"),
-        ("POST", "createOrder", {"gid": GID_QUERY["gid"]}, {"json": order},
-         "missing query parameter(s) trans_type, branch_id, op"),
+        (
+            "POST",
+            "flashSales",
+            {},
+            {"data": "{not json", "headers": {"Content-Type": "application/json"}},
+            "JSON object",
+        ),
+        (
+            "POST",
+            "createOrder",
+            {"gid": GID_QUERY["gid"]},
+            {"json": order},
+            "missing query parameter(s) trans_type, branch_id, op",
+        ),
         ("POST", "createOrder", {**GID_QUERY, "op": " "}, {"json": order}, "missing query parameter(s) op"),
-        ("POST", "createOrder", GID_QUERY, {"data": "{not json", "headers": {"Content-Type": "application/json"}},
-         "JSON object"),
+        (
+            "POST",
+            "createOrder",
+            GID_QUERY,
+            {"data": "{not json", "headers": {"Content-Type": "application/json"}},
+            "JSON object",
+        ),
         ("POST", "createOrder", GID_QUERY, {"json": {**order, "user_id": "one"}}, "user_id must be an integer"),
         ("POST", "createOrder", GID_QUERY, {"json": [1, 2]}, "JSON object"),
         ("POST", "createOrder", GID_QUERY, {"json": {**order, "amount": 2**31}}, "amount must be between"),
@@ -49,8 +65,12 @@ def test_bad_input_is_400_with_json_and_changes_nothing(busi, config, product, r
     method, path, query, kwargs, mention = cases(product)[index]
 
     def state():  # the product's stock, orders and Redis keys; the orders of the test gid
-        return (busi.stock(product), busi.order_count(product), sorted(redis.scan_iter(f"{{p{product}}}*")),
-                orders_of_gid(mysql, GID_QUERY["gid"]))
+        return (
+            busi.stock(product),
+            busi.order_count(product),
+            sorted(redis.scan_iter(f"{{p{product}}}*")),
+            orders_of_gid(mysql, GID_QUERY["gid"]),
+        )
 
     before = state()
     headers = {**kwargs.pop("headers", {}), **signed(GID_QUERY["gid"])}

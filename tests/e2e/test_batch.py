@@ -1,4 +1,5 @@
 """The batch simulation: the same lines, run after run."""
+
 import re
 import subprocess
 import sys
@@ -26,8 +27,12 @@ def test_batch_endpoint_five_times_in_a_row(busi):
 
 
 def test_batch_command_from_outside(config):
-    result = subprocess.run([sys.executable, "-m", "crash_sim", "batch", "--url", config.busi_url],
-                            capture_output=True, text=True, timeout=120)
+    result = subprocess.run(
+        [sys.executable, "-m", "crash_sim", "batch", "--url", config.busi_url],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
     assert [line.split("] ", 1)[1] for line in lines] == EXPECTED
@@ -36,8 +41,17 @@ def test_batch_command_from_outside(config):
 
 
 def test_bench_measures_every_load_and_prints_the_four_ratios(config):
-    lines = list(run_bench(config.busi_url, config.dtm_url, config.redis_url, ("ratios", "dtm"),
-                           pairs=5, ratio_seconds=1, ratio_rounds=1))
+    lines = list(
+        run_bench(
+            config.busi_url,
+            config.dtm_url,
+            config.redis_url,
+            ("ratios", "dtm"),
+            pairs=5,
+            ratio_seconds=1,
+            ratio_rounds=1,
+        )
+    )
     loads = {line.split("  ")[0]: line.split() for line in lines if line.split("  ")[0] in LOADS}
     assert set(loads) == LOADS
     for name in LOADS - {"rowlock sold out", "dtm sold out"}:  # these answer 409, on purpose
@@ -50,13 +64,22 @@ def test_bench_measures_every_load_and_prints_the_four_ratios(config):
 
 
 FIGURE = re.compile(r"^(.+?)\s{2,}([0-9.]+)\s+>= ([0-9.]+)\s+(met|NOT met)$")
-LOADS = {"wrk ceiling (DTM /api/ping)", "trivial /ping", "GET /stock", "rowlock sold out", "dtm sold out",
-         "rowlock success", "dtm success", "bare DTM msg"}
+LOADS = {
+    "wrk ceiling (DTM /api/ping)",
+    "trivial /ping",
+    "GET /stock",
+    "rowlock sold out",
+    "dtm sold out",
+    "rowlock success",
+    "dtm success",
+    "bare DTM msg",
+}
 
 
 def test_bench_fsync_measures_both_modes_and_restores_always(config, redis):
-    lines = list(run_bench(config.busi_url, config.dtm_url, config.redis_url, ("fsync",),
-                           fsync_seconds=1, fsync_rounds=1))
+    lines = list(
+        run_bench(config.busi_url, config.dtm_url, config.redis_url, ("fsync",), fsync_seconds=1, fsync_rounds=1)
+    )
     assert [line.split()[1] for line in lines[1:3]] == ["always", "everysec"]
     assert all("non-2xx 0" in line for line in lines[1:3])  # every request of the success path bought
     assert "always / everysec, pair by pair: " in lines[3] and lines[4].startswith("Redis alone")

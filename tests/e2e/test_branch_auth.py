@@ -1,5 +1,6 @@
 """Only DTM may call the branches: a call without its transaction's token gets a 401, and
 nothing is read or written."""
+
 import uuid
 
 import pytest
@@ -17,15 +18,22 @@ BACK_QUERY = {"trans_type": "msg", "branch_id": "00", "op": "msg"}
 
 def forged_order(busi, config, gid, headers=None, product=1):
     """The forged call from the issue: an order of 1,000 units that no stock backs."""
-    return busi.session.post(f"{config.busi_url}/createOrder", params={"gid": gid, **ORDER_QUERY},
-                             json={"user_id": 1, "product_id": product, "amount": 1000}, headers=headers or {})
+    return busi.session.post(
+        f"{config.busi_url}/createOrder",
+        params={"gid": gid, **ORDER_QUERY},
+        json={"user_id": 1, "product_id": product, "amount": 1000},
+        headers=headers or {},
+    )
 
 
-@pytest.mark.parametrize("headers, says", [
-    ({}, "missing header Dtm-Branch-Token"),
-    ({branch_token.HEADER: "0" * 64}, "not valid for this gid"),
-    ({branch_token.HEADER: ""}, "missing header Dtm-Branch-Token"),
-])
+@pytest.mark.parametrize(
+    "headers, says",
+    [
+        ({}, "missing header Dtm-Branch-Token"),
+        ({branch_token.HEADER: "0" * 64}, "not valid for this gid"),
+        ({branch_token.HEADER: ""}, "missing header Dtm-Branch-Token"),
+    ],
+)
 def test_a_forged_create_order_is_401_and_creates_nothing(busi, config, mysql, new_product, headers, says):
     product = new_product(5)
     gid = f"forged-{uuid.uuid4().hex}"

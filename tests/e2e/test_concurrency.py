@@ -1,4 +1,5 @@
 """Many buyers at once: never one order more than the stock, never below zero."""
+
 from collections import Counter
 
 from tests.conftest import wait_until

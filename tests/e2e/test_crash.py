@@ -1,4 +1,5 @@
 """A purchase whose worker really dies after the deduction, and DTM's recovery of it."""
+
 from concurrent.futures import ThreadPoolExecutor
 
 from tests.conftest import wait_until

@@ -1,6 +1,7 @@
 """Expiry, a DTM saga triggered by a delayed DTM message: an unpaid order gives its unit
 back, a paid one keeps it, a second trigger doubles nothing, and a payment racing the expiry
 leaves exactly one winner with the money and the units balanced."""
+
 from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
 
@@ -17,8 +18,9 @@ EXPIRY_DEADLINE_S = 30  # the window, then DTM's cron (every ~3 s), then the sag
 def sale(busi, new_product, buyers, balance="100.00", window_s=WINDOW_S):
     """A product with a short payment window; each buyer's order gid, once created."""
     product = new_product(len(buyers))
-    busi.post("reset", stock=len(buyers), product_id=product, price=str(PRICE), balance=balance,
-              pay_within_s=window_s).raise_for_status()
+    busi.post(
+        "reset", stock=len(buyers), product_id=product, price=str(PRICE), balance=balance, pay_within_s=window_s
+    ).raise_for_status()
     gids = [busi.purchase(user, product).json()["gid"] for user in buyers]
     assert wait_until(lambda: busi.order_count(product) == len(buyers), 10)
     return product, gids
@@ -45,8 +47,12 @@ def test_a_second_trigger_doubles_nothing(busi, new_product, signed, dtm):
     trigger = expiry.trigger_gid(gid)
     query = {"gid": trigger, "trans_type": "msg", "branch_id": "01", "op": "action"}
     for _ in range(2):  # the expiry's branch, delivered twice
-        response = busi.session.post(f"{busi.url}/expireOrder", params=query, headers=signed(trigger),
-                                     json={"order_gid": gid, "product_id": product})
+        response = busi.session.post(
+            f"{busi.url}/expireOrder",
+            params=query,
+            headers=signed(trigger),
+            json={"order_gid": gid, "product_id": product},
+        )
         assert response.status_code == 200, response.text
     assert wait_until(lambda: (dtm.query(expiry.saga_gid(gid))["transaction"] or {}).get("status") == "succeed", 15)
     assert order_status(busi, product, gid) == "cancelled" and busi.stock(product) == 1
@@ -64,15 +70,17 @@ def test_payment_racing_the_expiry_has_one_winner_per_order(busi, new_product, d
     def settled():
         statuses = [order_status(busi, product, gid) for gid in gids]
         return statuses if "created" not in statuses else None
+
     statuses = wait_until(settled, EXPIRY_DEADLINE_S)
     assert statuses, "some orders neither paid nor cancelled"
-    for status, answer in zip(statuses, answers):  # every 200 won, every 409 lost
+    for status, answer in zip(statuses, answers, strict=True):  # every 200 won, every 409 lost
         assert answer == 500 or (status == "paid") == (answer == 200), (status, answer)
     paid = statuses.count("paid")
     assert wait_until(lambda: busi.stock(product) == len(gids) - paid, 10)
 
     def charged():  # a declined payment's refund may still be on its way (DTM retries it)
         return sum(Decimal("100.00") - wallet(busi, user) for user in buyers)
+
     assert wait_until(lambda: charged() == PRICE * paid, EXPIRY_DEADLINE_S), charged()
 
 
@@ -103,6 +111,7 @@ def test_restock_s_compensation_succeeds_when_the_stock_key_is_gone(busi, signed
     gid = "{p999999991}-test-expire"
     query = {"gid": gid, "trans_type": "saga", "branch_id": "02"}
     for op, path, answer in (("action", "restock", 409), ("compensate", "restockCompensate", 200)):
-        response = busi.session.post(f"{busi.url}/{path}", params={**query, "op": op}, headers=signed(gid),
-                                     json={"product_id": 999_999_991})
+        response = busi.session.post(
+            f"{busi.url}/{path}", params={**query, "op": op}, headers=signed(gid), json={"product_id": 999_999_991}
+        )
         assert response.status_code == answer, response.text

@@ -1,5 +1,6 @@
 """The fault matrix (crash_sim/faults.py) on the local stack, a test per row: each fault
 really happens (workers die, a server comes back with a new pid) and the promise holds."""
+
 import subprocess
 import sys
 
@@ -52,8 +53,12 @@ def test_the_matrix_catches_a_redis_that_loses_acknowledged_writes(matrix, redis
 
 
 def test_the_command_prints_the_table(config):
-    result = subprocess.run([sys.executable, "-m", "crash_sim", "faults", "--only", "after_submit",
-                             "--buyers", "50", "--stock", "15"], capture_output=True, text=True, timeout=300)
+    result = subprocess.run(
+        [sys.executable, "-m", "crash_sim", "faults", "--only", "after_submit", "--buyers", "50", "--stock", "15"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert result.returncode == 0, result.stderr
     header, row = result.stdout.splitlines()
     assert header.split() == "fault buyers stock 200s orders stock left duplicates held recovered in retried".split()

@@ -6,6 +6,7 @@ generated purchase is pointed at a product sold out in every strategy's stores, 
 cannot take stock either. The
 demo endpoints change data or kill workers by design; test_bad_input.py covers their input.
 """
+
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, settings
@@ -28,8 +29,13 @@ def api_schema(config, busi):
 
 # Also left out: the calls that change the shop by design when their input is valid (paying
 # someone's order, adding a product, setting a stock); test_shop.py covers their bad input.
-schema = (schemathesis.pytest.from_fixture("api_schema").exclude(path_regex=DEMO).exclude(path="/pay")
-          .exclude(method="POST", path_regex=r"^/(products|wallet)$").exclude(method="PUT"))
+schema = (
+    schemathesis.pytest.from_fixture("api_schema")
+    .exclude(path_regex=DEMO)
+    .exclude(path="/pay")
+    .exclude(method="POST", path_regex=r"^/(products|wallet)$")
+    .exclude(method="PUT")
+)
 
 
 @pytest.fixture(scope="module")
@@ -53,10 +59,13 @@ def traces(case, redis, mysql, sold_out):
     mark for a gid it names; stock taken from, or an order for, the sold-out product."""
     gids = named_gids(case) or [""]
     with mysql.connect() as conn:
-        rows = conn.execute(text(
-            "SELECT (SELECT COUNT(*) FROM flash_sale.orders WHERE gid IN :gids OR product_id = :p), "
-            "(SELECT COUNT(*) FROM dtm_barrier.barrier WHERE gid IN :gids)").bindparams(
-                bindparam("gids", expanding=True)), {"gids": gids, "p": sold_out}).one()
+        rows = conn.execute(
+            text(
+                "SELECT (SELECT COUNT(*) FROM flash_sale.orders WHERE gid IN :gids OR product_id = :p), "
+                "(SELECT COUNT(*) FROM dtm_barrier.barrier WHERE gid IN :gids)"
+            ).bindparams(bindparam("gids", expanding=True)),
+            {"gids": gids, "p": sold_out},
+        ).one()
     marks = redis.exists(*[barrier_key(gid, "00", "msg", "01") for gid in gids])
     return tuple(rows), marks, redis.get(stock_key(sold_out)), strategies_state(mysql, redis, sold_out)
 
@@ -64,12 +73,16 @@ def traces(case, redis, mysql, sold_out):
 def strategies_state(mysql, redis, product):
     """The product's orders and stock in the other strategies' stores."""
     with mysql.connect() as conn:
+
         def one(template, table):
             return conn.execute(sql(template, table), {"p": product}).scalar()
-        orders = [one("SELECT COUNT(*) FROM {table} WHERE product_id = :p", s.order_table)
-                  for s in STRATEGIES.values()]
-        stocks = [one("SELECT available FROM {table} WHERE product_id = :p", s.stock_table)
-                  for s in STRATEGIES.values() if isinstance(s, MySQLStock)]
+
+        orders = [one("SELECT COUNT(*) FROM {table} WHERE product_id = :p", s.order_table) for s in STRATEGIES.values()]
+        stocks = [
+            one("SELECT available FROM {table} WHERE product_id = :p", s.stock_table)
+            for s in STRATEGIES.values()
+            if isinstance(s, MySQLStock)
+        ]
     return orders, stocks, redis.get(stock_key(product, TWOSTORES))
 
 

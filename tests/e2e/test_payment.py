@@ -1,5 +1,6 @@
 """Payment, a DTM saga on the real server: paid, declined with the wallet untouched, paid
 once only, a crash between its branches, and a compensation that comes before its action."""
+
 import uuid
 from decimal import Decimal
 
@@ -15,12 +16,14 @@ ORDER_DEADLINE_S = 10
 def order_of(busi, new_product):
     """order_of(user_id, balance="100.00") -> the gid of a fresh order of a new product at PRICE,
     its buyer's wallet reset to `balance`."""
+
     def buy(user_id, balance="100.00"):
         product = new_product(5)
         busi.post("reset", stock=5, product_id=product, price=str(PRICE), balance=balance).raise_for_status()
         gid = busi.purchase(user_id, product).json()["gid"]
         assert wait_until(lambda: order_status(busi, product, gid), ORDER_DEADLINE_S) == "created"
         return gid
+
     return buy
 
 
@@ -88,8 +91,20 @@ def test_unknown_and_malformed_orders(busi):
     assert response.status_code == 400 and "order_id" in response.json()["error"]
 
 
-@pytest.mark.parametrize("branch", ["charge", "chargeCompensate", "markPaid", "markPaidCompensate", "expireOrder",
-                                    "cancelOrder", "cancelOrderCompensate", "restock", "restockCompensate"])
+@pytest.mark.parametrize(
+    "branch",
+    [
+        "charge",
+        "chargeCompensate",
+        "markPaid",
+        "markPaidCompensate",
+        "expireOrder",
+        "cancelOrder",
+        "cancelOrderCompensate",
+        "restock",
+        "restockCompensate",
+    ],
+)
 def test_every_saga_branch_wants_its_token(busi, branch):
     query = {"gid": "{p1}-forged", "trans_type": "saga", "branch_id": "01", "op": "action"}
     response = busi.session.post(f"{busi.url}/{branch}", params=query, json={"user_id": 1, "price": "1.00"})

@@ -1,4 +1,5 @@
 """A purchase, sold out, duplicate deliveries, and a back-query that comes first."""
+
 import uuid
 
 import pytest
@@ -70,7 +71,9 @@ def test_back_query_before_the_deduction(busi, config, dtm, redis, redis_barrier
     assert response.status_code == 409
     assert redis.get(barrier_key(gid, "00", "msg", "01")) == b"rollback"
 
-    msg = Msg(dtm, gid, branch_headers=signed(gid)).add({"user_id": 1, "product_id": product, "amount": 1}, f"{config.busi_url}/createOrder")
+    msg = Msg(dtm, gid, branch_headers=signed(gid)).add(
+        {"user_id": 1, "product_id": product, "amount": 1}, f"{config.busi_url}/createOrder"
+    )
     deduct = lambda barrier: redis_barrier.check_adjust_amount(barrier, stock_key(product), -1)  # noqa: E731
     with pytest.raises(DtmDuplicated):
         msg.do_and_submit(f"{config.busi_url}/queryPrepared", deduct)
@@ -79,12 +82,13 @@ def test_back_query_before_the_deduction(busi, config, dtm, redis, redis_barrier
     assert orders_of_gid(mysql, gid) == 0 and busi.order_count(product) == 0
 
 
-def test_an_unknown_outcome_is_settled_by_the_back_query(busi, config, dtm, mysql, redis_barrier, new_product,
-                                                        signed):
+def test_an_unknown_outcome_is_settled_by_the_back_query(busi, config, dtm, mysql, redis_barrier, new_product, signed):
     """The deduction commits but its reply is lost: DoAndSubmit asks the back-query and submits."""
     product = new_product(2)
     gid = new_gid(product)
-    msg = Msg(dtm, gid, branch_headers=signed(gid)).add({"user_id": 1, "product_id": product, "amount": 1}, f"{config.busi_url}/createOrder")
+    msg = Msg(dtm, gid, branch_headers=signed(gid)).add(
+        {"user_id": 1, "product_id": product, "amount": 1}, f"{config.busi_url}/createOrder"
+    )
 
     def deduct_then_lose_the_reply(barrier):
         redis_barrier.check_adjust_amount(barrier, stock_key(product), -1)

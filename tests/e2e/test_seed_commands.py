@@ -1,5 +1,6 @@
 """The DTM flash-sale seed's three curl lines work as written: no parameters at all.
 A purchase without user_id buys for a new anonymous buyer, whose id the answer shows."""
+
 import pytest
 import requests
 
@@ -8,7 +9,6 @@ from busi.stock import ANONYMOUS_BUYER_FROM
 from tests.conftest import wait_until
 from tests.e2e.test_batch import EXPECTED
 from tests.e2e.test_crash import RECOVERY_DEADLINE_S
-
 
 
 @pytest.fixture

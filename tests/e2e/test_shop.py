@@ -1,5 +1,6 @@
 """Products as a resource (name and price in MySQL, stock in Redis), wallets, and what bad
 input to them gets: a 400 or 404 with a JSON error, and nothing changed."""
+
 import pytest
 
 from tests.conftest import wait_until
@@ -35,10 +36,18 @@ def test_the_inventory_is_set_unless_orders_await_payment(busi):
     assert put.status_code == 200 and put.json()["stock"] == 100
 
 
-@pytest.mark.parametrize("fields, complaint", [
-    ({"price": "10.005"}, "price"), ({"price": "-1"}, "price"), ({"price": "1e3"}, "price"),
-    ({"name": ""}, "name"), ({"name": "x" * 201}, "name"), ({"stock": -1}, "stock"), ({"stock": "many"}, "stock"),
-])
+@pytest.mark.parametrize(
+    "fields, complaint",
+    [
+        ({"price": "10.005"}, "price"),
+        ({"price": "-1"}, "price"),
+        ({"price": "1e3"}, "price"),
+        ({"name": ""}, "name"),
+        ({"name": "x" * 201}, "name"),
+        ({"stock": -1}, "stock"),
+        ({"stock": "many"}, "stock"),
+    ],
+)
 def test_bad_product_input_is_a_400_and_creates_nothing(busi, fields, complaint):
     newest = busi.get("products").json()["products"][0]["id"]
     response = create(busi, **fields)

@@ -1,6 +1,7 @@
 """The purchase strategies side by side (busi/strategies): seed 001's acceptance for every
 strategy that claims to be correct, what a crash after the first write does to each, and
 the comparison command."""
+
 from collections import Counter
 
 import pytest
@@ -55,13 +56,16 @@ def test_each_strategy_keeps_its_own_stock(busi, new_product):
     assert busi.get("stock", product_id=product, strategy="reserve").status_code == 400  # never reset there
 
 
-@pytest.mark.parametrize("method, path, params", [
-    ("post", "flashSales", {"strategy": "bogus"}),
-    ("get", "stock", {"strategy": "bogus"}),
-    ("get", "orders", {"strategy": "ROWLOCK"}),
-    ("post", "reset", {"strategy": "bogus", "stock": 1}),
-    ("post", "flashSales-crash", {"strategy": "rowlock", "at": "after_submit"}),
-])
+@pytest.mark.parametrize(
+    "method, path, params",
+    [
+        ("post", "flashSales", {"strategy": "bogus"}),
+        ("get", "stock", {"strategy": "bogus"}),
+        ("get", "orders", {"strategy": "ROWLOCK"}),
+        ("post", "reset", {"strategy": "bogus", "stock": 1}),
+        ("post", "flashSales-crash", {"strategy": "rowlock", "at": "after_submit"}),
+    ],
+)
 def test_bad_strategy_input_is_a_400_and_changes_nothing(busi, new_product, method, path, params):
     product = new_product(2, "rowlock")
     response = getattr(busi.session, method)(f"{busi.url}/{path}", params={"product_id": product, **params})
@@ -70,8 +74,25 @@ def test_bad_strategy_input_is_a_400_and_changes_nothing(busi, new_product, meth
 
 
 def test_the_compare_command_shows_each_strategy_as_expected(capsys):
-    assert main(["compare", "--stock", "20", "--buyers", "120", "--concurrency", "24",
-                 "--only", "rowlock", "reserve", "twostores", "dtm"]) == 0
+    assert (
+        main(
+            [
+                "compare",
+                "--stock",
+                "20",
+                "--buyers",
+                "120",
+                "--concurrency",
+                "24",
+                "--only",
+                "rowlock",
+                "reserve",
+                "twostores",
+                "dtm",
+            ]
+        )
+        == 0
+    )
     out = capsys.readouterr()
     table = {line.split()[0]: line.split() for line in out.out.splitlines()[1:]}
     assert set(table) == {"rowlock", "reserve", "twostores", "dtm"}

@@ -1,4 +1,5 @@
 """The MySQL barrier, on the real MariaDB: the business write runs at most once."""
+
 import uuid
 
 import pytest
@@ -20,8 +21,9 @@ def create(conn, gid):
 
 def barrier_rows(mysql, gid):
     with mysql.connect() as conn:
-        return conn.execute(text("SELECT op, barrier_id, reason FROM dtm_barrier.barrier "
-                                 "WHERE gid = :gid ORDER BY id"), {"gid": gid}).all()
+        return conn.execute(
+            text("SELECT op, barrier_id, reason FROM dtm_barrier.barrier WHERE gid = :gid ORDER BY id"), {"gid": gid}
+        ).all()
 
 
 def test_runs_once_for_repeated_deliveries(mysql):

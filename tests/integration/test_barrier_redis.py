@@ -1,4 +1,5 @@
 """The Redis barrier's Lua scripts, on the real Redis."""
+
 import uuid
 
 import pytest

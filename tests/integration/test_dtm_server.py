@@ -1,4 +1,5 @@
 """The real DTM server, through the pooled client: a message's states."""
+
 import uuid
 
 import pytest

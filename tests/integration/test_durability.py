@@ -1,4 +1,5 @@
 """A deduction Redis acknowledged survives a SIGKILL of Redis (appendfsync always)."""
+
 import uuid
 
 import pytest

@@ -1,5 +1,6 @@
 """The app factory, in-process (Flask's test client): which endpoints exist, by configuration.
 No server is needed: the clients create_app builds connect on first use only."""
+
 import pytest
 
 from busi import create_app

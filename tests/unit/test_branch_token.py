@@ -1,4 +1,5 @@
 """The branch token: HMAC-SHA256 of the gid under the secret."""
+
 import hashlib
 import hmac
 
@@ -19,14 +20,17 @@ def test_the_right_token_passes():
     branch_token.verify(SECRET, "g1", branch_token.sign(SECRET, "g1"))
 
 
-@pytest.mark.parametrize("gid, token, says", [
-    ("g1", None, "missing header Dtm-Branch-Token"),
-    ("g1", "", "missing header Dtm-Branch-Token"),
-    ("", branch_token.sign(SECRET, ""), "missing query parameter gid"),
-    ("g2", branch_token.sign(SECRET, "g1"), "not valid for this gid"),  # another gid's token
-    ("g1", branch_token.sign("other secret", "g1"), "not valid for this gid"),
-    ("g1", branch_token.sign(SECRET, "g1").upper(), "not valid for this gid"),
-])
+@pytest.mark.parametrize(
+    "gid, token, says",
+    [
+        ("g1", None, "missing header Dtm-Branch-Token"),
+        ("g1", "", "missing header Dtm-Branch-Token"),
+        ("", branch_token.sign(SECRET, ""), "missing query parameter gid"),
+        ("g2", branch_token.sign(SECRET, "g1"), "not valid for this gid"),  # another gid's token
+        ("g1", branch_token.sign("other secret", "g1"), "not valid for this gid"),
+        ("g1", branch_token.sign(SECRET, "g1").upper(), "not valid for this gid"),
+    ],
+)
 def test_anything_else_is_refused_saying_why(gid, token, says):
     with pytest.raises(InvalidToken, match=says):
         branch_token.verify(SECRET, gid, token)

@@ -1,11 +1,12 @@
 """docker-compose.yml cannot run here (no Docker engine); check that it agrees with the code."""
+
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
 import yaml
 
-from busi.config import Config, REPO_DIR
+from busi.config import REPO_DIR, Config
 
 COMPOSE = yaml.safe_load((REPO_DIR / "docker-compose.yml").read_text())
 SERVICES = COMPOSE["services"]
@@ -27,8 +28,9 @@ def test_busi_environment_names_are_the_config_table():
     assert set(BUSI_ENV) <= config_names
 
 
-@pytest.mark.parametrize("variable, service", [
-    ("DTM_URL", "dtm"), ("REDIS_URL", "redis"), ("MYSQL_URL", "mysql"), ("BUSI_URL", "busi")])
+@pytest.mark.parametrize(
+    "variable, service", [("DTM_URL", "dtm"), ("REDIS_URL", "redis"), ("MYSQL_URL", "mysql"), ("BUSI_URL", "busi")]
+)
 def test_urls_name_a_service_and_its_container_port(variable, service):
     url = urlsplit(BUSI_ENV[variable])
     assert url.hostname == service

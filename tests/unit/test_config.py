@@ -1,4 +1,5 @@
 """The configuration table."""
+
 import pytest
 
 from busi.config import Config, shell_lines

@@ -1,4 +1,5 @@
 """Request parameter parsing: every bad value is an InvalidInput (a 400)."""
+
 import pytest
 
 from busi.inputs import INT_MAX, InvalidInput, parse_int
@@ -9,7 +10,9 @@ def test_parse_int_accepts_integers(raw, expected):
     assert parse_int({"n": raw}, "n") == expected
 
 
-@pytest.mark.parametrize("raw", ["abc", "1.5", "1_000", " 1", "", True, 1.0, None, [1], str(INT_MAX + 1), "-1", "9" * 5000])
+@pytest.mark.parametrize(
+    "raw", ["abc", "1.5", "1_000", " 1", "", True, 1.0, None, [1], str(INT_MAX + 1), "-1", "9" * 5000]
+)
 def test_parse_int_refuses_the_rest(raw):
     with pytest.raises(InvalidInput):
         parse_int({"n": raw}, "n")

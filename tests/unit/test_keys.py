@@ -1,11 +1,12 @@
 """Key formats: one purchase's Redis keys share one hash tag (one Cluster slot)."""
+
 import re
+
+import pytest
 
 from busi.stock import new_gid, stock_key
 from saga.barrier import BranchBarrier, InvalidBarrier
 from saga.barrier_redis import barrier_key
-
-import pytest
 
 
 def hash_tag(key):

@@ -1,4 +1,5 @@
 """busi/openapi.yaml describes exactly the routes the app serves: same paths, same methods."""
+
 from openapi_spec_validator import validate
 
 from busi import create_app
@@ -12,8 +13,11 @@ IGNORED_METHODS = {"HEAD", "OPTIONS"}
 
 def served(app):
     """{(path, method)} of the app's URL map, below the API prefix."""
-    return {(openapi_path(rule.rule), method.lower())
-            for rule in app.url_map.iter_rules() for method in rule.methods - IGNORED_METHODS}
+    return {
+        (openapi_path(rule.rule), method.lower())
+        for rule in app.url_map.iter_rules()
+        for method in rule.methods - IGNORED_METHODS
+    }
 
 
 def described(spec):

@@ -1,19 +1,22 @@
 """DTM's result protocol, both ways."""
+
 import pytest
 
-from saga.result import (DtmDuplicated, DtmError, DtmFailure, DtmOngoing, answer_for,
-                         check_response, scrub, success)
+from saga.result import DtmDuplicated, DtmError, DtmFailure, DtmOngoing, answer_for, check_response, scrub, success
 
 
-@pytest.mark.parametrize("status, text, expected", [
-    (409, "", DtmFailure),
-    (200, '{"dtm_result":"FAILURE"}', DtmFailure),
-    (500, "FAILURE inside an error body", DtmFailure),
-    (425, "", DtmOngoing),
-    (200, '{"dtm_result":"ONGOING"}', DtmOngoing),
-    (500, "boom", DtmError),
-    (404, "not found", DtmError),
-])
+@pytest.mark.parametrize(
+    "status, text, expected",
+    [
+        (409, "", DtmFailure),
+        (200, '{"dtm_result":"FAILURE"}', DtmFailure),
+        (500, "FAILURE inside an error body", DtmFailure),
+        (425, "", DtmOngoing),
+        (200, '{"dtm_result":"ONGOING"}', DtmOngoing),
+        (500, "boom", DtmError),
+        (404, "not found", DtmError),
+    ],
+)
 def test_check_response_reads_answers_like_dtm(status, text, expected):
     with pytest.raises(expected):
         check_response(status, text)
@@ -23,11 +26,14 @@ def test_check_response_accepts_success():
     assert check_response(200, '{"dtm_result":"SUCCESS"}') is None
 
 
-@pytest.mark.parametrize("error, status, result", [
-    (DtmFailure("sold out"), 409, "FAILURE"),
-    (DtmDuplicated("g1"), 409, "FAILURE"),
-    (DtmOngoing("later"), 425, "ONGOING"),
-])
+@pytest.mark.parametrize(
+    "error, status, result",
+    [
+        (DtmFailure("sold out"), 409, "FAILURE"),
+        (DtmDuplicated("g1"), 409, "FAILURE"),
+        (DtmOngoing("later"), 425, "ONGOING"),
+    ],
+)
 def test_answer_for_dtm_outcomes(error, status, result):
     body, code = answer_for(error)
     assert code == status and body["dtm_result"] == result

@@ -1,4 +1,5 @@
 """Reading wrk's report."""
+
 from crash_sim.wrk import parse
 
 REPORT = """Running 8s test @ http://127.0.0.1:8081/api/busi/flashSales?user_id=1
