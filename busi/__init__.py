@@ -50,11 +50,12 @@ def create_app(config=None):
         redis_barrier=RedisBarrier(client),
         busi=BusiClient(config.busi_url),
     )
-    from busi import api, branches, demo, errors, shop
+    from busi import api, branches, demo, docs, errors, shop
 
     app.register_blueprint(api.bp, url_prefix=API_PREFIX)
     app.register_blueprint(shop.bp, url_prefix=API_PREFIX)
     app.register_blueprint(branches.bp, url_prefix=API_PREFIX)
+    app.register_blueprint(docs.bp, url_prefix=API_PREFIX)
     if config.demo_endpoints:
         app.register_blueprint(demo.bp, url_prefix=API_PREFIX)
     errors.register(app)
