@@ -1,5 +1,6 @@
 """Interactive API documentation at /api/busi/docs: Swagger UI over busi/openapi.yaml, its
 assets served from the swagger-ui-bundle package (PyPI), so it works offline."""
+
 from flask import Blueprint, send_from_directory
 from swagger_ui_bundle import swagger_ui_path
 

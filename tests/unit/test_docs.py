@@ -1,4 +1,5 @@
 """The API documentation page and its assets, served from the swagger-ui-bundle package."""
+
 from busi import create_app
 from busi.config import API_PREFIX, Config
 
