@@ -33,6 +33,8 @@ def create_app(config=None):
             f"no branch secret: set BRANCH_SECRET, or run `scripts/stack.sh up`, which writes "
             f"one to {config.run_dir}/{SECRET_FILE}"
         )
+    from busi import metrics  # here, not at the top: gunicorn_conf imports busi before it sets metrics' folder
+
     app = Flask(__name__, static_folder=None)  # an API: no /static route
     # Never retried by the client: a deduction whose reply was lost, sent again, finds its barrier
     # key and reads as DUPLICATE ("rolled back by the back-query"), and its unit would be lost.
@@ -46,7 +48,7 @@ def create_app(config=None):
         config=config,
         redis=client,
         mysql=make_engine(config.mysql_url),
-        dtm=DtmClient(config.dtm_url),
+        dtm=DtmClient(config.dtm_url, on_call=lambda op, s: metrics.DTM_CALL_SECONDS.labels(op).observe(s)),
         redis_barrier=RedisBarrier(client),
         busi=BusiClient(config.busi_url),
     )
@@ -59,6 +61,7 @@ def create_app(config=None):
     if config.demo_endpoints:
         app.register_blueprint(demo.bp, url_prefix=API_PREFIX)
     errors.register(app)
+    app.add_url_rule("/metrics", "metrics", lambda: metrics.exposition())
     return app
 
 

@@ -3,12 +3,13 @@ The branches DTM calls are in branches.py, the demo endpoints in demo.py."""
 
 import logging
 import re
+import time
 from pathlib import Path
 
 import yaml
 from flask import Blueprint, current_app
 
-from busi import orders, services, stock
+from busi import metrics, orders, services, stock
 from busi.config import API_PREFIX
 from busi.inputs import InvalidInput, absent, params, parse_int
 from busi.strategies import SoldOut, UnknownProduct, strategy_of
@@ -27,9 +28,23 @@ def flash_sales():
 
 def purchase_answer(crash_at=None):
     """One purchase from the request's strategy, user_id (a new anonymous buyer when there is
-    none) and product_id, as the HTTP answer. crash_at: a crash point, already checked."""
+    none) and product_id, as the HTTP answer, counted in the metrics. crash_at: a crash
+    point, already checked."""
     values = params()
     strategy = strategy_of(values)
+    start, status = time.perf_counter(), STATUS_ERROR
+    try:
+        body, status = purchase(values, strategy, crash_at)
+        return body, status
+    except InvalidInput:
+        status = 400
+        raise
+    finally:
+        metrics.PURCHASES.labels(strategy.name, metrics.outcome(status)).inc()
+        metrics.PURCHASE_SECONDS.labels(strategy.name).observe(time.perf_counter() - start)
+
+
+def purchase(values, strategy, crash_at):
     product_id = parse_int(values, "product_id", default=1, minimum=1)
     svc = services()
     if absent(values, "user_id"):

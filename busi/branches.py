@@ -12,7 +12,7 @@ import logging
 
 from flask import Blueprint, request
 
-from busi import expiry, flash_sale, orders, payment, services
+from busi import expiry, flash_sale, metrics, orders, payment, services
 from busi.api import ANY
 from busi.inputs import json_object, parse_int, parse_money, parse_text
 from crash_sim import crash
@@ -33,6 +33,17 @@ def only_dtm():
             "refused %s %s from %s (gid=%.128r): %s", request.method, request.path, request.remote_addr, gid, err
         )
         raise
+
+
+@bp.after_request
+def count(response):
+    """Every branch call in the metrics, the back-queries also by their result."""
+    branch = request.path.rsplit("/", 1)[-1]
+    metrics.BRANCH_CALLS.labels(branch, metrics.outcome(response.status_code)).inc()
+    if branch == "queryPrepared":
+        result = {200: "committed", 409: "rolled_back"}.get(response.status_code, "error")
+        metrics.BACK_QUERIES.labels(result).inc()
+    return response
 
 
 @bp.route("/createOrder", methods=ANY)

@@ -7,7 +7,7 @@ create_order(): the msg's branch, which DTM calls until it answers 200; it also 
 
 import logging
 
-from busi import expiry, orders, products, stock
+from busi import expiry, metrics, orders, products, stock
 from busi.strategies.base import SoldOut
 from crash_sim import crash
 from saga import DtmDuplicated, DtmFailure, Msg, branch_token
@@ -63,6 +63,7 @@ def create_order(svc, barrier, user_id, product_id, amount, crash_at=None):
     created = barrier.call(svc.mysql, lambda conn: orders.insert_order(conn, barrier.gid, user_id, product_id, amount))
     log.info("gid=%s order %s", barrier.gid, "created" if created else "already created, delivery ignored")
     if created:  # DTM's retry then finds the barrier taken, so the crash happens once
+        metrics.ORDERS_CREATED.inc()
         crash.point(crash_at, "after_order_commit", barrier.gid)
     # On every delivery, not only the first: a process that died after the commit left none.
     expiry.register(svc, barrier.gid, product_id, payment_window_s(svc, product_id))

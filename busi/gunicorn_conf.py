@@ -5,6 +5,9 @@ that purchase dies; gunicorn's arbiter starts a new worker and the others go on.
 """
 
 import json
+import os
+import shutil
+from pathlib import Path
 
 from gunicorn import util
 
@@ -12,6 +15,8 @@ from busi.config import Config
 from saga.result import scrub
 
 _config = Config.from_env()
+# Every worker writes its metrics here (busi/metrics.py); set before any worker imports them.
+_metrics_dir = Path(os.environ.setdefault("PROMETHEUS_MULTIPROC_DIR", str(Path(_config.run_dir) / "busi" / "metrics")))
 bind = f"{_config.busi_host}:{_config.busi_port}"
 workers = _config.busi_workers
 worker_class = "sync"
@@ -33,3 +38,16 @@ def _write_json_error(sock, status_int, reason, mesg):
 
 
 util.write_error = _write_json_error  # gunicorn 23 (pinned) calls util.write_error for these
+
+
+def on_starting(server):
+    """A new master starts the metrics from zero: the files of dead workers would add up."""
+    shutil.rmtree(_metrics_dir, ignore_errors=True)
+    _metrics_dir.mkdir(parents=True)
+
+
+def child_exit(server, worker):
+    """A worker gone (a crash included): its gauges go with it, its counters stay counted."""
+    from prometheus_client import multiprocess
+
+    multiprocess.mark_process_dead(worker.pid)

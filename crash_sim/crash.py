@@ -33,6 +33,9 @@ log = logging.getLogger(__name__)
 def point(armed, name, gid):
     """Die here if the request armed this point."""
     if armed == name:
+        from busi import metrics  # the service's, counted before the process goes
+
+        metrics.CRASHES.labels(name).inc()
         die(f"gid={gid} at {name}: {POINTS.get(name) or PAY_POINTS[name]}")
 
 

@@ -8,6 +8,8 @@ makes two.
 """
 
 import json
+import time
+from urllib.parse import urlsplit
 
 import urllib3
 
@@ -19,9 +21,12 @@ _JSON = {"Content-Type": "application/json"}
 
 
 class DtmClient:
-    def __init__(self, dtm_url, timeout=REQUEST_TIMEOUT_S, pool_size=32):
+    def __init__(self, dtm_url, timeout=REQUEST_TIMEOUT_S, pool_size=32, on_call=None):
+        """on_call(operation, seconds), if given, hears of every call that got an answer
+        (for metrics: operation is prepare, submit, abort, query, all, or the branch's path)."""
         self.url = dtm_url.rstrip("/")
         self.timeout = timeout
+        self.on_call = on_call
         # Never retried here (as with requests' default): a call whose answer was lost has an
         # unknown outcome, which the callers settle through DTM (Msg.do_and_submit).
         self.pool = urllib3.PoolManager(
@@ -68,7 +73,11 @@ class DtmClient:
         check_response(response.status, response.data.decode(errors="replace"))
 
     def _send(self, method, url, **kwargs):
+        start = time.perf_counter()
         try:
-            return self.pool.request(method, url, **kwargs)
+            response = self.pool.request(method, url, **kwargs)
         except urllib3.exceptions.HTTPError as err:
             raise DtmError(f"{method} {url} failed: {err}") from err
+        if self.on_call:
+            self.on_call(urlsplit(url).path.rsplit("/", 1)[-1], time.perf_counter() - start)
+        return response

@@ -16,6 +16,7 @@ def served(app):
     return {
         (openapi_path(rule.rule), method.lower())
         for rule in app.url_map.iter_rules()
+        if rule.rule.startswith(API_PREFIX + "/")  # not /metrics, which is Prometheus's, not this API's
         for method in rule.methods - IGNORED_METHODS
     }
 
