@@ -72,18 +72,13 @@ def purchase(values, strategy, crash_at):
 
 @bp.get("/stock")
 def get_stock():
-    values = params()
-    strategy = strategy_of(values)
-    product_id = parse_int(values, "product_id", default=1, minimum=1)
-    units = strategy.stock(services(), product_id)  # one read: this endpoint is polled by crowds
-    if units is None:
-        raise UnknownProduct(product_id, strategy.name)
+    strategy, product_id, units = known_product(params())  # one read: this endpoint is polled by crowds
     return {"product_id": product_id, "strategy": strategy.name, "stock": units}
 
 
 @bp.get("/orders")
 def get_orders():
-    strategy, product_id = known_product(params())
+    strategy, product_id, _ = known_product(params())
     svc = services()
     return {
         "product_id": product_id,
@@ -133,9 +128,11 @@ def openapi_path(rule):
 
 
 def known_product(values):
-    """The request's strategy and product_id, if that strategy knows the product (else a 400)."""
+    """The request's strategy, product_id and the product's stock, if that strategy knows the
+    product (else a 400)."""
     strategy = strategy_of(values)
     product_id = parse_int(values, "product_id", default=1, minimum=1)
-    if strategy.stock(services(), product_id) is None:
+    units = strategy.stock(services(), product_id)
+    if units is None:
         raise UnknownProduct(product_id, strategy.name)
-    return strategy, product_id
+    return strategy, product_id, units

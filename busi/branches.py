@@ -12,9 +12,9 @@ import logging
 
 from flask import Blueprint, request
 
-from busi import expiry, flash_sale, metrics, orders, payment, services
+from busi import expiry, flash_sale, metrics, payment, services
 from busi.api import ANY
-from busi.inputs import json_object, parse_int, parse_money, parse_text
+from busi.inputs import INT_COLUMN_MAX, json_object, parse_int, parse_money, parse_text
 from crash_sim import crash
 from saga import BranchBarrier, branch_token
 from saga.result import success
@@ -53,7 +53,7 @@ def create_order():
     payload = json_object()
     user_id = parse_int(payload, "user_id", minimum=1)
     product_id = parse_int(payload, "product_id", minimum=1)
-    amount = parse_int(payload, "amount", minimum=1, maximum=orders.AMOUNT_MAX)
+    amount = parse_int(payload, "amount", minimum=1, maximum=INT_COLUMN_MAX)
     flash_sale.create_order(services(), barrier, user_id, product_id, amount, armed_crash())
     return success()
 

@@ -10,7 +10,7 @@ from flask import Blueprint, Response, stream_with_context
 
 from busi import products, services, wallets
 from busi.api import ANY, purchase_answer
-from busi.inputs import InvalidInput, absent, params, parse_int, parse_money
+from busi.inputs import INT_COLUMN_MAX, InvalidInput, params, parse_int, parse_money
 from busi.shop import pay_answer
 from busi.strategies import strategy_of
 from crash_sim import crash
@@ -18,7 +18,6 @@ from crash_sim.batch import BatchError, run_batch
 
 log = logging.getLogger(__name__)
 bp = Blueprint("demo", __name__)
-STOCK_MAX = 2**31 - 1  # the MySQL strategies keep stock in an INT
 
 
 @bp.route("/flashSales-crash", methods=ANY)
@@ -62,13 +61,11 @@ def reset():
     buyer's wallet (and every new one's)."""
     values = params()
     strategy = strategy_of(values)
-    units = parse_int(values, "stock", maximum=STOCK_MAX)
+    units = parse_int(values, "stock", maximum=INT_COLUMN_MAX)
     product_id = parse_int(values, "product_id", default=1, minimum=1)
-    price = parse_money(values, "price") if not absent(values, "price") else None
-    window = (
-        parse_int(values, "pay_within_s", minimum=1, maximum=STOCK_MAX) if not absent(values, "pay_within_s") else None
-    )
-    balance = parse_money(values, "balance") if not absent(values, "balance") else None
+    price = parse_money(values, "price", default=None)
+    window = parse_int(values, "pay_within_s", default=None, minimum=1, maximum=INT_COLUMN_MAX)
+    balance = parse_money(values, "balance", default=None)
     svc = services()
     with svc.mysql.begin() as conn:
         products.ensure(conn, product_id, price, window)

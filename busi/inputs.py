@@ -6,6 +6,7 @@ from decimal import Decimal
 from flask import request
 
 INT_MAX = 2**63 - 1  # the BIGINT id columns
+INT_COLUMN_MAX = 2**31 - 1  # an INT column: stock (the MySQL strategies), amounts, pay_within_s
 _INTEGER = re.compile(r"-?[0-9]{1,19}")  # longer cannot be in range anyway
 
 
@@ -38,11 +39,14 @@ def absent(values, name):
     return values.get(name) in (None, "")
 
 
-def parse_int(values, name, default=None, minimum=0, maximum=INT_MAX):
-    """values[name] as an integer in [minimum, maximum]; default when absent, if given."""
+REQUIRED = object()  # the default of a parameter that must be given; None: an optional one
+
+
+def parse_int(values, name, default=REQUIRED, minimum=0, maximum=INT_MAX):
+    """values[name] as an integer in [minimum, maximum]; default when absent, unless REQUIRED."""
     raw = values.get(name)
     if absent(values, name):
-        if default is None:
+        if default is REQUIRED:
             raise InvalidInput(f"missing {name}: pass {name}=<integer>")
         return default
     if isinstance(raw, bool) or not (isinstance(raw, int) or isinstance(raw, str) and _INTEGER.fullmatch(raw)):
@@ -57,11 +61,12 @@ MONEY_MAX = Decimal("9999999999.99")  # DECIMAL(12,2)
 _MONEY = re.compile(r"[0-9]{1,10}(\.[0-9]{1,2})?")
 
 
-def parse_money(values, name, default=None):
-    """values[name] as an exact Decimal with at most two decimals, never a float."""
+def parse_money(values, name, default=REQUIRED):
+    """values[name] as an exact Decimal with at most two decimals, never a float; default
+    when absent, unless REQUIRED."""
     raw = values.get(name)
     if absent(values, name):
-        if default is None:
+        if default is REQUIRED:
             raise InvalidInput(f"missing {name}: pass {name}=<amount>, e.g. {name}=10.00")
         return default
     if isinstance(raw, bool) or not isinstance(raw, (str, int)) or not _MONEY.fullmatch(str(raw)):

@@ -7,9 +7,8 @@ Every strategy has an orders table of the same shape (busi/schema.sql): the dtm 
 import functools
 import re
 
-from sqlalchemy import create_engine, make_url, text
+from sqlalchemy import bindparam, create_engine, make_url, text
 
-AMOUNT_MAX = 2**31 - 1  # orders.amount is an INT
 ORDERS = "orders"  # the dtm strategy's table
 _TABLE_NAME = re.compile(r"[a-z_]+")
 
@@ -107,8 +106,16 @@ def status_of(conn, gid):
 
 def count_by_status(engine, product_id, table=ORDERS):
     """{status: orders} for the product."""
+    return counts_by_status(engine, [product_id], table)[product_id]
+
+
+def counts_by_status(engine, product_ids, table=ORDERS):
+    """{product_id: {status: orders}} for the products, in one query."""
+    query = sql(
+        "SELECT product_id, status, COUNT(*) FROM {table} WHERE product_id IN :ps GROUP BY product_id, status", table
+    ).bindparams(bindparam("ps", expanding=True))
+    counts = {product_id: {} for product_id in product_ids}
     with engine.connect() as conn:
-        rows = conn.execute(
-            sql("SELECT status, COUNT(*) FROM {table} WHERE product_id = :p GROUP BY status", table), {"p": product_id}
-        )
-        return {status: count for status, count in rows}
+        for product_id, status, count in conn.execute(query, {"ps": list(product_ids)}):
+            counts[product_id][status] = count
+    return counts

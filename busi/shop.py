@@ -7,14 +7,13 @@ from flask import Blueprint
 
 from busi import orders, payment, products, services, stock, wallets
 from busi.api import ANY
-from busi.inputs import NotFound, absent, params, parse_int, parse_money, parse_text
+from busi.inputs import INT_COLUMN_MAX, NotFound, absent, params, parse_int, parse_money, parse_text
 from saga import DtmFailure
 from saga.result import STATUS_FAILURE, answer_for
 
 log = logging.getLogger(__name__)
 bp = Blueprint("shop", __name__)
 NAME_MAX = 200
-STOCK_MAX = 2**31 - 1
 
 
 @bp.route("/pay", methods=ANY)
@@ -60,52 +59,66 @@ def wallet():
 def create_product():
     values = params()
     name, price = parse_text(values, "name", NAME_MAX), parse_money(values, "price")
-    units = parse_int(values, "stock", maximum=STOCK_MAX)
-    window = parse_int(values, "pay_within_s", default=0, minimum=0, maximum=STOCK_MAX) or None
+    units = parse_int(values, "stock", maximum=INT_COLUMN_MAX)
+    window = parse_int(values, "pay_within_s", default=None, minimum=1, maximum=INT_COLUMN_MAX)
     svc = services()
     with svc.mysql.begin() as conn:
         product_id = products.create(conn, name, price, window)
     stock.set_stock(svc.redis, product_id, units)
     log.info("product %s created: %r at %s, stock %s", product_id, name, price, units)
-    return product_view(product_id), 201
+    return one_product(product_id), 201
 
 
 @bp.get("/products")
 def list_products():
-    return {"products": [product_view(p["id"], p) for p in products.latest(services().mysql)]}
+    """Newest first; their stocks and order counts read in one round trip each."""
+    svc = services()
+    latest = products.latest(svc.mysql)
+    ids = [product["id"] for product in latest]
+    counts = orders.counts_by_status(svc.mysql, ids)
+    return {
+        "products": [
+            product_view(product, units, counts[product["id"]])
+            for product, units in zip(latest, stock.get_stocks(svc.redis, ids), strict=True)
+        ]
+    }
 
 
 @bp.get("/products/<int:product_id>")
 def get_product(product_id):
-    return product_view(product_id)
+    return one_product(product_id)
 
 
 @bp.put("/products/<int:product_id>/inventory")
 def set_inventory(product_id):
     """Set the stock. Refused while orders of it await payment: each may yet expire and give
     its unit back, on top of the stock set now."""
-    units = parse_int(params(), "stock", maximum=STOCK_MAX)
-    view = product_view(product_id)
-    awaiting = view["orders"].get(orders.CREATED, 0)
+    units = parse_int(params(), "stock", maximum=INT_COLUMN_MAX)
+    awaiting = one_product(product_id)["orders"].get(orders.CREATED, 0)
     if awaiting:
         return {
             "error": f"{awaiting} orders of product {product_id} await payment; each may still expire and "
             "return its unit. Set the stock once they are paid or cancelled."
         }, 409
     stock.set_stock(services().redis, product_id, units)
-    return product_view(product_id)
+    return one_product(product_id)
 
 
-def product_view(product_id, product=None):
+def one_product(product_id):
     svc = services()
-    product = product or products.get(svc.mysql, product_id)
+    product = products.get(svc.mysql, product_id)
     if product is None:
         raise NotFound(f"no product {product_id}: see GET /api/busi/products")
+    return product_view(product, stock.get_stock(svc.redis, product_id), orders.count_by_status(svc.mysql, product_id))
+
+
+def product_view(product, units, by_status):
+    """A product as the API shows it: with its stock left and its orders by status."""
     return {
         "id": product["id"],
         "name": product["name"],
         "price": str(product["price"]),
-        "pay_within_s": product["pay_within_s"] or svc.config.pay_within_s,
-        "stock": stock.get_stock(svc.redis, product_id),
-        "orders": orders.count_by_status(svc.mysql, product_id),
+        "pay_within_s": product["pay_within_s"] or services().config.pay_within_s,
+        "stock": units,
+        "orders": by_status,
     }

@@ -38,6 +38,14 @@ def get_stock(redis, product_id, kind=""):
     return None if value is None else int(value)
 
 
+def get_stocks(redis, product_ids):
+    """[units left or None] for the products, in one round trip."""
+    pipe = redis.pipeline(transaction=False)  # not MGET: under Redis Cluster the keys span slots
+    for product_id in product_ids:
+        pipe.get(stock_key(product_id))
+    return [None if value is None else int(value) for value in pipe.execute()]
+
+
 def set_stock(redis, product_id, units, kind=""):
     redis.set(stock_key(product_id, kind), units)
 

@@ -25,7 +25,7 @@ import redis as redis_lib
 from dtmcli.dtmimp import trans_call_dtm
 from tabulate import tabulate
 
-from crash_sim import wrk
+from crash_sim import wait, wrk
 from crash_sim.client import BusiClient
 from saga import DtmClient, Msg
 
@@ -205,12 +205,11 @@ def ratios(busi_url, dtm_url, seconds, rounds=2, connections=50):
 def orders_caught_up(client, strategy, bought, deadline_s=120):
     """Seconds until the strategy has an order for every purchase answered 200 (dtm creates
     them after answering, through DTM's call to createOrder)."""
-    start = time.monotonic()
-    while client.order_count(RATIO_PRODUCT, strategy) < bought:
-        if time.monotonic() - start > deadline_s:
-            raise TimeoutError(f"{strategy}: fewer orders than purchases {deadline_s} s after the load")
-        time.sleep(0.2)
-    return time.monotonic() - start
+    return wait.until(
+        lambda: client.order_count(RATIO_PRODUCT, strategy) >= bought,
+        deadline_s,
+        f"{strategy}: an order for each of {bought} purchases",
+    )
 
 
 def bare_msgs(busi_url, dtm_url, seconds, connections):

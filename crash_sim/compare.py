@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import requests
 
-from crash_sim import audit
+from crash_sim import audit, wait
 from crash_sim.client import TIMEOUT_S, BusiClient, pooled_session
 from saga import DtmClient
 
@@ -121,13 +121,12 @@ class Comparison:
         """dtm: until DTM has finished every transaction of the sale (the back-query included)."""
         if strategy != "dtm":
             return
-        deadline = time.monotonic() + RECOVERY_DEADLINE_S
-        while time.monotonic() < deadline:
+
+        def finished():
             purchases = audit.purchases(audit.dtm_transactions(self.dtm, PRODUCT_ID))
-            if all(t["status"] in audit.FINAL for t in purchases.values()):
-                return
-            time.sleep(0.5)
-        raise TimeoutError(f"DTM had not finished the sale {RECOVERY_DEADLINE_S} s after it")
+            return all(t["status"] in audit.FINAL for t in purchases.values())
+
+        wait.until(finished, RECOVERY_DEADLINE_S, "DTM finishing the sale", interval_s=0.5)
 
 
 def row(strategy, sale, crashed):

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from busi import expiry, payment
-from crash_sim import audit
+from crash_sim import audit, wait
 from crash_sim.client import BusiClient
 from saga import DtmClient
 
@@ -84,7 +84,9 @@ def run_sale(config, stock=50, buyers=200, pay=0.6, short=0.1, crash=3, seed=Non
         answers = list(pool.map(lambda user: client.purchase(user, product), range(1, buyers + 1)))
     bought = [(user, r.json()["gid"]) for user, r in enumerate(answers, 1) if r.status_code == 200]
     yield f"product {product}: {buyers} buyers for {stock} units, {len(bought)} bought"
-    _wait(lambda: client.order_count(product) == len(bought), "the orders of the purchases")
+    wait.until(
+        lambda: client.order_count(product) == len(bought), SETTLE_DEADLINE_S, "the orders of the purchases", 0.5
+    )
     rng.shuffle(bought)
     payers, rest = bought[: round(pay * len(bought))], bought[round(pay * len(bought)) :]
     shorts = rest[: round(short * len(bought))]
@@ -102,7 +104,7 @@ def run_sale(config, stock=50, buyers=200, pay=0.6, short=0.1, crash=3, seed=Non
     )
     dtm = DtmClient(config.dtm_url)
     yield "waiting for every order to be paid or cancelled, and for DTM to finish every transaction"
-    _wait(lambda: _settled(client, dtm, product), "the sale to settle")
+    wait.until(lambda: _settled(client, dtm, product), SETTLE_DEADLINE_S, "the sale to settle", 0.5)
     sheet = read_sheet(client, dtm, product, stock, start)
     yield from sheet.lines()
     yield sheet
@@ -114,15 +116,9 @@ def read_sheet(client, dtm, product, initial, start):
     transactions = audit.dtm_transactions(dtm, product)
     refunds, refunded = Decimal("0.00"), 0
     for gid, trans in transactions.items():
-        if payment.is_payment(gid) and trans["status"] == "failed":
-            branches = dtm.query(gid)["branches"]
-            if any(
-                b["op"] == "compensate" and b["url"].endswith("/chargeCompensate") and b["status"] == "succeed"
-                for b in branches
-            ) and any(
-                b["op"] == "action" and b["url"].endswith("/charge") and b["status"] == "succeed" for b in branches
-            ):
-                refunds, refunded = refunds + PRICE, refunded + 1
+        failed_payment = payment.is_payment(gid) and trans["status"] == "failed"
+        if failed_payment and charged_then_refunded(dtm.query(gid)["branches"]):
+            refunds, refunded = refunds + PRICE, refunded + 1
     won = {
         kind: sum(1 for gid, t in transactions.items() if t["status"] == "succeed" and is_kind(gid))
         for kind, is_kind in (("pay", payment.is_payment), ("expire", expiry.is_expiry_saga))
@@ -140,14 +136,12 @@ def read_sheet(client, dtm, product, initial, start):
     )
 
 
+def charged_then_refunded(branches):
+    """Whether a payment saga's charge ran and was compensated (its order could not be paid)."""
+    succeeded = {(b["url"].rsplit("/", 1)[-1], b["op"]) for b in branches if b["status"] == "succeed"}
+    return {("charge", "action"), ("chargeCompensate", "compensate")} <= succeeded
+
+
 def _settled(client, dtm, product):
     created = client.get("orders", product_id=product).json()["by_status"].get("created", 0)
     return not created and all(t["status"] in audit.FINAL for t in audit.dtm_transactions(dtm, product).values())
-
-
-def _wait(condition, what):
-    deadline = time.monotonic() + SETTLE_DEADLINE_S
-    while not condition():
-        if time.monotonic() > deadline:
-            raise TimeoutError(f"{what}: not within {SETTLE_DEADLINE_S} s")
-        time.sleep(0.5)

@@ -1,6 +1,7 @@
 """What every purchase strategy is: one contract, so that the endpoints, the comparison and
 the benchmark treat the five alike (busi/strategies/__init__.py lists them)."""
 
+from busi import orders, stock
 from busi.inputs import InvalidInput
 from saga.result import DtmFailure
 
@@ -28,10 +29,15 @@ class UnknownProduct(InvalidInput):
 
 class Strategy:
     """A way to sell one unit. Subclasses set `name` and implement these methods; they raise
-    SoldOut or UnknownProduct, never a status code."""
+    SoldOut or UnknownProduct, never a status code. Every strategy's orders are in a table of
+    the same shape, `<name>_orders` unless a subclass says otherwise."""
 
     name = ""
     crash_points = (AFTER_FIRST_WRITE,)
+
+    @property
+    def order_table(self):
+        return f"{self.name}_orders"
 
     def refuse_early(self, svc, product_id):
         """Raise SoldOut or UnknownProduct if that is certain before starting a purchase;
@@ -50,7 +56,20 @@ class Strategy:
         raise NotImplementedError
 
     def order_count(self, svc, product_id):
-        raise NotImplementedError
+        return orders.count_orders(svc.mysql, product_id, table=self.order_table)
 
     def latest_orders(self, svc, product_id, limit=10):
-        raise NotImplementedError
+        return orders.latest_orders(svc.mysql, product_id, limit, table=self.order_table)
+
+
+class RedisStock(Strategy):
+    """A strategy whose stock is a Redis key (stock.stock_key, of `stock_kind`)."""
+
+    stock_kind = ""
+
+    def reset(self, svc, product_id, units):
+        stock.set_stock(svc.redis, product_id, units, self.stock_kind)
+        orders.delete_orders(svc.mysql, product_id, table=self.order_table)
+
+    def stock(self, svc, product_id):
+        return stock.get_stock(svc.redis, product_id, self.stock_kind)

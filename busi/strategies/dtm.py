@@ -2,11 +2,11 @@
 Redis behind the barrier, orders in MySQL's `orders`, created by DTM's calls to createOrder."""
 
 from busi import flash_sale, orders, stock
-from busi.strategies.base import SoldOut, Strategy, UnknownProduct
+from busi.strategies.base import RedisStock, SoldOut, UnknownProduct
 from crash_sim import crash
 
 
-class Dtm(Strategy):
+class Dtm(RedisStock):
     name = "dtm"
     crash_points = tuple(crash.POINTS)
     order_table = orders.ORDERS
@@ -15,7 +15,7 @@ class Dtm(Strategy):
         """The sold-out fast path: a buyer who arrives after the last unit needs no global
         transaction. The Lua script stays the only authority: a read that still sees a unit
         costs a normal try, which the script refuses if the unit has gone meanwhile."""
-        left = stock.get_stock(svc.redis, product_id)
+        left = self.stock(svc, product_id)
         if left is None:
             raise UnknownProduct(product_id, self.name)
         if left < stock.STOCK_AMOUNT_PER_ORDER:
@@ -23,16 +23,3 @@ class Dtm(Strategy):
 
     def purchase(self, svc, gid, user_id, product_id, crash_at=None):
         flash_sale.purchase(svc, gid, user_id, product_id, crash_at)
-
-    def reset(self, svc, product_id, units):
-        stock.set_stock(svc.redis, product_id, units)
-        orders.delete_orders(svc.mysql, product_id)
-
-    def stock(self, svc, product_id):
-        return stock.get_stock(svc.redis, product_id)
-
-    def order_count(self, svc, product_id):
-        return orders.count_orders(svc.mysql, product_id)
-
-    def latest_orders(self, svc, product_id, limit=10):
-        return orders.latest_orders(svc.mysql, product_id, limit)

@@ -15,10 +15,6 @@ class MySQLStock(Strategy):
     def stock_table(self):
         return f"{self.name}_stock"
 
-    @property
-    def order_table(self):
-        return f"{self.name}_orders"
-
     def available(self, conn, product_id, lock=""):
         """The units available, read in conn (lock: "" or "FOR UPDATE"); UnknownProduct if no row."""
         units = conn.execute(
@@ -49,9 +45,3 @@ class MySQLStock(Strategy):
                 return self.available(conn, product_id)
             except UnknownProduct:
                 return None
-
-    def order_count(self, svc, product_id):
-        return orders.count_orders(svc.mysql, product_id, table=self.order_table)
-
-    def latest_orders(self, svc, product_id, limit=10):
-        return orders.latest_orders(svc.mysql, product_id, limit, table=self.order_table)

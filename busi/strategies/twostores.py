@@ -4,7 +4,7 @@ manager. A process that dies between the two, or a MySQL that refuses the insert
 unit deducted with no order: lost to the sale."""
 
 from busi import orders, stock
-from busi.strategies.base import AFTER_FIRST_WRITE, SoldOut, Strategy, UnknownProduct
+from busi.strategies.base import AFTER_FIRST_WRITE, RedisStock, SoldOut, UnknownProduct
 from crash_sim import crash
 
 KIND = "twostores"  # its stock key is {pN}-twostores-stock
@@ -18,9 +18,9 @@ return 1
 """
 
 
-class TwoStores(Strategy):
+class TwoStores(RedisStock):
     name = "twostores"
-    order_table = "twostores_orders"
+    stock_kind = KIND
 
     def __init__(self):
         self._deduct = None  # the Script, registered on first use
@@ -36,16 +36,3 @@ class TwoStores(Strategy):
         crash.point(crash_at, AFTER_FIRST_WRITE, gid)
         with svc.mysql.begin() as conn:
             orders.insert_order(conn, gid, user_id, product_id, 1, table=self.order_table)
-
-    def reset(self, svc, product_id, units):
-        stock.set_stock(svc.redis, product_id, units, KIND)
-        orders.delete_orders(svc.mysql, product_id, table=self.order_table)
-
-    def stock(self, svc, product_id):
-        return stock.get_stock(svc.redis, product_id, KIND)
-
-    def order_count(self, svc, product_id):
-        return orders.count_orders(svc.mysql, product_id, table=self.order_table)
-
-    def latest_orders(self, svc, product_id, limit=10):
-        return orders.latest_orders(svc.mysql, product_id, limit, table=self.order_table)
