@@ -17,10 +17,12 @@ up: venv
 	bash scripts/stack.sh up
 	bash scripts/stack.sh busi-start
 
-# The batch simulation, streamed by the service itself.
+# The batch simulation, streamed by the service itself; then where to watch the next one.
 demo: up
 	@echo "--- curl -sN \$$BUSI_URL/flashSales-batch"
 	@curl -sSN "$$($(PY) -m busi config | sed -n 's/^BUSI_URL=//p')/flashSales-batch"
+	@$(PY) -m busi config | sed -n -e 's|^BUSI_URL=\(.*\)/api/busi$$|--- the live page: \1/ (its "run the batch" button runs this, live)|p' \
+		-e 's|^DTM_URL=\(.*\)/api/dtmsvr$$|--- DTM dashboard: \1/|p'
 
 # The business service is restarted so that it serves the code on disk.
 test: venv

@@ -33,7 +33,8 @@ def create_app(config=None):
             f"no branch secret: set BRANCH_SECRET, or run `scripts/stack.sh up`, which writes "
             f"one to {config.run_dir}/{SECRET_FILE}"
         )
-    from busi import metrics  # here, not at the top: gunicorn_conf imports busi before it sets metrics' folder
+    # Here, not at the top: gunicorn_conf imports busi before it sets metrics' folder.
+    from busi import live, metrics
 
     app = Flask(__name__, static_folder=None)  # an API: no /static route
     # Never retried by the client: a deduction whose reply was lost, sent again, finds its barrier
@@ -48,7 +49,11 @@ def create_app(config=None):
         config=config,
         redis=client,
         mysql=make_engine(config.mysql_url),
-        dtm=DtmClient(config.dtm_url, on_call=lambda op, s: metrics.DTM_CALL_SECONDS.labels(op).observe(s)),
+        dtm=DtmClient(
+            config.dtm_url,
+            on_call=lambda op, s: metrics.DTM_CALL_SECONDS.labels(op).observe(s),
+            on_trans=lambda op, trans: live.remember(client, op, trans),
+        ),
         redis_barrier=RedisBarrier(client),
         busi=BusiClient(config.busi_url),
     )
@@ -60,6 +65,7 @@ def create_app(config=None):
     app.register_blueprint(docs.bp, url_prefix=API_PREFIX)
     if config.demo_endpoints:
         app.register_blueprint(demo.bp, url_prefix=API_PREFIX)
+    app.register_blueprint(live.bp)  # the page at /, its assets, and its data under API_PREFIX
     errors.register(app)
     app.add_url_rule("/metrics", "metrics", lambda: metrics.exposition())
     return app

@@ -55,7 +55,7 @@ def purchase(values, strategy, crash_at):
         strategy.refuse_early(svc, product_id)
     except SoldOut as err:  # no transaction was started, so there is no gid to show
         return {**answer_for(err)[0], "user_id": user_id}, STATUS_FAILURE
-    gid = stock.new_gid(product_id)
+    gid = stock.new_gid(product_id, crash_at)
     try:
         strategy.purchase(svc, gid, user_id, product_id, crash_at)
     except InvalidInput:

@@ -4,16 +4,17 @@ Registered only when DEMO_ENDPOINTS is on (the default, for `make demo` and the 
 a shop deploying this pattern sets DEMO_ENDPOINTS=0, and they answer 404.
 """
 
+import json
 import logging
 
 from flask import Blueprint, Response, stream_with_context
 
-from busi import products, services, wallets
+from busi import live, products, services, wallets
 from busi.api import ANY, purchase_answer
 from busi.inputs import INT_COLUMN_MAX, InvalidInput, params, parse_int, parse_money
 from busi.shop import pay_answer
-from busi.strategies import strategy_of
-from crash_sim import crash
+from busi.strategies import STRATEGIES, strategy_of
+from crash_sim import compare, crash
 from crash_sim.batch import BatchError, run_batch
 
 log = logging.getLogger(__name__)
@@ -72,6 +73,7 @@ def reset():
         if balance is not None:
             wallets.set_opening_balance(conn, balance)
     strategy.reset(svc, product_id, units)
+    live.forget(svc, product_id)
     log.info("reset product %s (%s): stock %s, orders deleted", product_id, strategy.name, units)
     return {"product_id": product_id, "strategy": strategy.name, "stock": units, "orders": 0}
 
@@ -94,3 +96,27 @@ def flash_sales_batch():
             yield f"error: {err}\n"
 
     return Response(stream_with_context(lines()), mimetype="text/plain")
+
+
+@bp.route("/flashSales-compare", methods=ANY)
+def flash_sales_compare():
+    """crash_sim's comparison, small enough for the live page: every strategy under the same
+    crowd, then with crashes. Streams JSON lines: the table's headers, then a row per strategy."""
+    values = params()
+    units = parse_int(values, "stock", default=20, minimum=1, maximum=1000)
+    buyers = parse_int(values, "buyers", default=200, minimum=1, maximum=2000)
+    # Fewer at a time than the service has workers: this one streams, crashed ones restart.
+    comparison = compare.Comparison(services().config, units, buyers, concurrency=6)
+
+    def lines():
+        yield json.dumps({"headers": compare.HEADERS}) + "\n"
+        try:
+            for name in STRATEGIES:
+                sale, crashed = comparison.run(name), comparison.run(name, compare.CRASHES)
+                verdict = compare.verdict(name, sale, crashed)
+                yield json.dumps({"row": compare.row(name, sale, crashed), "verdict": verdict}) + "\n"
+        except OSError as err:  # TimeoutError too: DTM did not finish the sale in time
+            log.error("comparison failed: %s", err)
+            yield json.dumps({"error": str(err)}) + "\n"
+
+    return Response(stream_with_context(lines()), mimetype="application/x-ndjson")

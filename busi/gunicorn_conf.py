@@ -17,6 +17,10 @@ from saga.result import scrub
 _config = Config.from_env()
 # Every worker writes its metrics here (busi/metrics.py); set before any worker imports them.
 _metrics_dir = Path(os.environ.setdefault("PROMETHEUS_MULTIPROC_DIR", str(Path(_config.run_dir) / "busi" / "metrics")))
+# Imported here, once the folder is set, and not inside child_exit: that runs in a signal handler,
+# and two workers dying together used to re-enter a half-done import and stop the arbiter.
+from prometheus_client import multiprocess  # noqa: E402
+
 bind = f"{_config.busi_host}:{_config.busi_port}"
 workers = _config.busi_workers
 worker_class = "sync"
@@ -47,7 +51,9 @@ def on_starting(server):
 
 
 def child_exit(server, worker):
-    """A worker gone (a crash included): its gauges go with it, its counters stay counted."""
-    from prometheus_client import multiprocess
-
-    multiprocess.mark_process_dead(worker.pid)
+    """A worker gone (a crash included): its gauges go with it, its counters stay counted.
+    This runs in the arbiter's SIGCHLD handler, where an exception stops the whole server."""
+    try:
+        multiprocess.mark_process_dead(worker.pid)
+    except OSError as err:
+        server.log.warning("metrics of worker %s not cleaned up: %s", worker.pid, err)

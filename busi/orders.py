@@ -70,6 +70,15 @@ def orders_of_gid(engine, gid):
         return conn.execute(text("SELECT COUNT(*) FROM orders WHERE gid = :gid"), {"gid": gid}).scalar_one()
 
 
+def gids_with_orders(engine, gids):
+    """The gids among `gids` that have created their order (the dtm strategy's table)."""
+    if not gids:
+        return set()
+    query = text("SELECT gid FROM orders WHERE gid IN :gids").bindparams(bindparam("gids", expanding=True))
+    with engine.connect() as conn:
+        return {gid for (gid,) in conn.execute(query, {"gids": list(gids)})}
+
+
 def delete_orders(engine, product_id, table=ORDERS):
     with engine.begin() as conn:
         conn.execute(sql("DELETE FROM {table} WHERE product_id = :p", table), {"p": product_id})

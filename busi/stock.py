@@ -5,6 +5,7 @@ key, and through the gid the barrier keys, so the deduction script touches one R
 Cluster slot, as a Lua script must.
 """
 
+import re
 import uuid
 
 STOCK_AMOUNT_PER_ORDER = 1
@@ -23,8 +24,22 @@ def stock_key(product_id, kind=""):
     return f"{hash_tag(product_id)}-{kind}-stock" if kind else f"{hash_tag(product_id)}-stock"
 
 
-def new_gid(product_id):
-    return f"{hash_tag(product_id)}-{uuid.uuid4().hex}"
+# In the gid of a purchase asked to crash (flashSales-crash), so that DTM's own records, its
+# dashboard and the live page tell the drills from real failures.
+CRASH_DRILL = "crash"
+_PURCHASE_GID = re.compile(rf"\{{p(\d+)\}}(-{CRASH_DRILL})?-[0-9a-f]{{32}}")
+
+
+def new_gid(product_id, crash_at=None):
+    """A purchase's gid: the product's hash tag, the drill mark if it is to crash, a uuid."""
+    drill = f"-{CRASH_DRILL}" if crash_at else ""
+    return f"{hash_tag(product_id)}{drill}-{uuid.uuid4().hex}"
+
+
+def purchase_of(gid):
+    """(product_id, crash drill?) if gid is a purchase's (not a payment's or an expiry's), else None."""
+    match = _PURCHASE_GID.fullmatch(gid)
+    return (int(match[1]), bool(match[2])) if match else None
 
 
 def new_anonymous_buyer(redis):

@@ -9,17 +9,16 @@ its lines printed with the elapsed time of each. bench: throughput figures (benc
 faults: the fault matrix against the local stack (faults.py); exit 1 unless every row held.
 compare: every purchase strategy under the same crowd, with and without crashes (compare.py).
 sale: purchases, payments and expiry to the end, and a balance sheet (sale.py); exit 1 unless it held.
+
+While they run, their progress goes to stderr, and their results (lines, tables) to stdout (show.py).
 """
 
 import argparse
 import sys
-import time
-
-from tabulate import tabulate
 
 from busi.config import Config
 from busi.strategies import STRATEGIES
-from crash_sim import compare, faults
+from crash_sim import compare, faults, show
 from crash_sim.batch import BatchError, run_batch
 from crash_sim.bench import SECTIONS, run_bench
 from crash_sim.client import BusiClient
@@ -63,18 +62,26 @@ def main(argv=None):
     if args.command == "compare":
         return run_compare(config, args)
     if args.command == "sale":
-        return print_sale(config, args)
-    if args.command == "bench":
+        lines = run_sale(config, args.stock, args.buyers, args.pay, args.short, args.crash)
+    elif args.command == "bench":
         lines = run_bench(args.url, args.dtm_url, config.redis_url, args.only)
     else:
         lines = run_batch(BusiClient(args.url), args.stock, args.buyers, args.product_id)
-    start = time.monotonic()
-    try:
-        for line in lines:
-            print(f"[{time.monotonic() - start:6.2f}s] {line}", flush=True)
-    except (BatchError, OSError) as err:
-        print(f"[{time.monotonic() - start:6.2f}s] error: {err}", file=sys.stderr)
-        return 1
+    return print_lines(args.command, lines)
+
+
+def print_lines(command, lines):
+    """batch, bench and sale: each line with its time. 1 on an error, or if the sale's sheet
+    (run_sale's last item) does not balance."""
+    with show.Stamped(command) as stamp:
+        try:
+            for line in lines:
+                if isinstance(line, Sheet):
+                    return 1 if line.problems() else 0
+                stamp(line)
+        except (BatchError, OSError) as err:
+            stamp.error(f"error: {err}")
+            return 1
     return 0
 
 
@@ -82,49 +89,40 @@ def run_faults(config, args):
     matrix = faults.Matrix(config, buyers=args.buyers, stock=args.stock)
     chosen = [faults.BY_KEY[key] for key in args.only] if args.only else faults.FAULTS
     rows, broken = [], 0
-    for number, fault in enumerate(chosen, 1):
-        if not matrix.runnable(fault):
-            print(
-                f"[{number}/{len(chosen)}] {fault.label}: skipped, {fault.server.upper()}_URL names a server "
-                "this stack did not start",
-                file=sys.stderr,
-            )
-            continue
-        print(f"[{number}/{len(chosen)}] {fault.label} ...", file=sys.stderr, flush=True)
-        row = matrix.run(fault)
-        rows.append(row.cells())
-        for problem in row.audit.problems():
-            broken += 1
-            print(f"    BROKEN: {problem}", file=sys.stderr)
-    print(tabulate(rows, headers=faults.HEADERS, tablefmt="plain", numalign="right"))
+    with show.Steps(len(chosen)) as steps:
+        for fault in chosen:
+            if not matrix.runnable(fault):
+                steps.step(
+                    fault.label, f": skipped, {fault.server.upper()}_URL names a server this stack did not start"
+                )
+                continue
+            steps.step(fault.label)
+            row = matrix.run(fault)
+            rows.append(row.cells())
+            for problem in row.audit.problems():
+                broken += 1
+                steps.note(f"    BROKEN: {problem}", style="red")
+    show.print_table(faults.HEADERS, rows)
     return 1 if broken else 0
-
-
-def print_sale(config, args):
-    start = time.monotonic()
-    for item in run_sale(config, args.stock, args.buyers, args.pay, args.short, args.crash):
-        if isinstance(item, Sheet):
-            return 1 if item.problems() else 0
-        print(f"[{time.monotonic() - start:6.2f}s] {item}", flush=True)
-    return 1
 
 
 def run_compare(config, args):
     comparison = compare.Comparison(config, args.stock, args.buyers, args.concurrency)
     rows, surprises = [], []
-    for number, strategy in enumerate(args.only, 1):
-        print(
-            f"[{number}/{len(args.only)}] {strategy}: {args.buyers} buyers, {args.concurrency} at a time, "
-            f"for {args.stock} units; then again with {compare.CRASHES} crashes ...",
-            file=sys.stderr,
-            flush=True,
-        )
-        sale, crashed = comparison.run(strategy), comparison.run(strategy, compare.CRASHES)
-        rows.append(compare.row(strategy, sale, crashed))
-        surprise = compare.surprise(strategy, sale, crashed)
-        surprises.append(surprise)
-        print(f"    {strategy}: {surprise or compare.EXPECTED[strategy] + ', as expected'}", file=sys.stderr)
-    print(tabulate(rows, headers=compare.HEADERS, tablefmt="plain", numalign="right"))
+    with show.Steps(len(args.only)) as steps:
+        for strategy in args.only:
+            steps.step(
+                strategy,
+                f": {args.buyers} buyers, {args.concurrency} at a time, for {args.stock} units; "
+                f"then again with {compare.CRASHES} crashes ...",
+            )
+            sale, crashed = comparison.run(strategy), comparison.run(strategy, compare.CRASHES)
+            rows.append(compare.row(strategy, sale, crashed))
+            surprise = compare.surprise(strategy, sale, crashed)
+            surprises.append(surprise)
+            verdict = compare.verdict(strategy, sale, crashed)
+            steps.note(f"    {strategy}: {verdict}", style="red" if surprise else "green")
+    show.print_table(compare.HEADERS, rows)
     # naive's oversell is a race it usually, not always, loses; the others' outcomes are certain.
     return 1 if any(surprises[i] for i, s in enumerate(args.only) if s != "naive") else 0
 

@@ -23,9 +23,8 @@ from urllib.parse import urlsplit
 
 import redis as redis_lib
 from dtmcli.dtmimp import trans_call_dtm
-from tabulate import tabulate
 
-from crash_sim import wait, wrk
+from crash_sim import show, wait, wrk
 from crash_sim.client import BusiClient
 from saga import DtmClient, Msg
 
@@ -63,8 +62,10 @@ def dtm(dtm_url, pairs):
     yield f"DTM client: {pairs} prepare+abort pairs, one at a time"
     pooled = dtm_pairs_rate(dtm_url, pairs, pooled=True)
     per_call = dtm_pairs_rate(dtm_url, pairs, pooled=False)
-    yield f"  pooled session:           {pooled:7.1f} pairs/s"
-    yield f"  connection per call:      {per_call:7.1f} pairs/s (dtmcli's way)"
+    yield from show.table_lines(
+        ["client", "pairs/s"],
+        [["pooled session", f"{pooled:.1f}"], ["connection per call (dtmcli's way)", f"{per_call:.1f}"]],
+    )
     yield f"  pooled / per call: {pooled / per_call:.2f}x"
 
 
@@ -190,16 +191,14 @@ def ratios(busi_url, dtm_url, seconds, rounds=2, connections=50):
         for name, done in runs.items()
     ]
     headers = ["load", *(f"round {n + 1}" for n in range(rounds)), "per s", "p50 ms", "p99 ms", "non-2xx", "wrk CPU"]
-    yield from tabulate(rows, headers=headers, tablefmt="plain", numalign="right").splitlines()
+    yield from show.table_lines(headers, rows)
     yield "(sold out answers 409: its non-2xx are the refusals; bare DTM msg: per message, latencies per request)"
     ratio = {figure: round(rate[top] / rate[bottom], 2) for figure, top, bottom, _ in RATIOS}  # as printed
     rows = [
         [figure, f"{ratio[figure]:.2f}", f">= {target}", "met" if ratio[figure] >= target else "NOT met"]
         for figure, _, _, target in RATIOS
     ]
-    yield from tabulate(
-        rows, headers=["figure", "ratio", "target", ""], tablefmt="plain", disable_numparse=True
-    ).splitlines()
+    yield from show.table_lines(["figure", "ratio", "target", ""], rows)
 
 
 def orders_caught_up(client, strategy, bought, deadline_s=120):

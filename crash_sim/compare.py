@@ -162,3 +162,8 @@ def surprise(strategy, sale, crashed):
     elif crashed.lost:
         errors.append(f"lost {crashed.lost} to the crashes")
     return "; ".join(errors)
+
+
+def verdict(strategy, sale, crashed):
+    """What this run showed, in words: EXPECTED's, or the surprise."""
+    return surprise(strategy, sale, crashed) or f"{EXPECTED[strategy]}, as expected"

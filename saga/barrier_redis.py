@@ -83,5 +83,14 @@ class RedisBarrier:
             raise DtmFailure(f"gid {gid}: rolled back, its local transaction never ran")
 
 
+def local_transactions_done(redis_client, gids):
+    """For each msg gid, whether its local transaction has run (its barrier key says so):
+    False for one not yet run, rolled back by the back-query, or never to run. One round trip."""
+    pipe = redis_client.pipeline(transaction=False)
+    for gid in gids:
+        pipe.get(barrier_key(gid, MSG_BRANCH, MSG_OP, MSG_BARRIER_ID))
+    return [_text(value) == "op" for value in pipe.execute()]
+
+
 def _text(value):
     return value.decode() if isinstance(value, bytes) else value

@@ -9,7 +9,7 @@ makes two.
 
 import json
 import time
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 import urllib3
 
@@ -18,15 +18,18 @@ from saga.result import DtmError, check_response
 # DTM's own default per-call timeout; also what we ask DTM to use when it calls us.
 REQUEST_TIMEOUT_S = 3
 _JSON = {"Content-Type": "application/json"}
+API_PATH = "/api/dtmsvr"  # a DTM URL's path; the server's own pages (its dashboard) are outside it
 
 
 class DtmClient:
-    def __init__(self, dtm_url, timeout=REQUEST_TIMEOUT_S, pool_size=32, on_call=None):
+    def __init__(self, dtm_url, timeout=REQUEST_TIMEOUT_S, pool_size=32, on_call=None, on_trans=None):
         """on_call(operation, seconds), if given, hears of every call that got an answer
-        (for metrics: operation is prepare, submit, abort, query, all, or the branch's path)."""
+        (for metrics: operation is prepare, submit, abort, query, all, or the branch's path);
+        on_trans(operation, trans) of every prepare, submit and abort that DTM accepted."""
         self.url = dtm_url.rstrip("/")
         self.timeout = timeout
         self.on_call = on_call
+        self.on_trans = on_trans
         # Never retried here (as with requests' default): a call whose answer was lost has an
         # unknown outcome, which the callers settle through DTM (Msg.do_and_submit).
         self.pool = urllib3.PoolManager(
@@ -43,6 +46,8 @@ class DtmClient:
             headers=_JSON,
             timeout=timeout or self.timeout,
         )
+        if self.on_trans:
+            self.on_trans(operation, trans)
 
     def query(self, gid):
         """The transaction and its branches as DTM stores them (`transaction` is None if unknown)."""
@@ -53,6 +58,15 @@ class DtmClient:
         (transactions, next position), the next position "" after the last page."""
         page = self._read("all", position=position, limit=limit)
         return page["transactions"], page["next_position"]
+
+    def transaction(self, gid):
+        """The transaction as DTM's list shows it (gid, trans_type, status, create_time ...), or None."""
+        return next(iter(self._read("all", gid=gid)["transactions"] or []), None)
+
+    def dashboard_url(self, gid=""):
+        """DTM's own dashboard (served by the DTM server itself), or one transaction's page on it."""
+        base = self.url.removesuffix(API_PATH)
+        return f"{base}/admin/global-transactions/detail/{quote(gid, safe='')}" if gid else f"{base}/"
 
     def request_branch(self, url, gid, trans_type, branch_id, op, headers=None):
         """Call a branch URL as DTM would, with the transaction's branch_headers (used for

@@ -20,7 +20,7 @@ settings=$("$PY" -m busi config) || { echo "stack: error: cannot read the config
 eval "$settings"
 DTM_VERSION=v1.19.0
 DTM_MODULE=github.com/dtm-labs/dtm
-DTM_BIN="$RUN_DIR/bin/dtm-$DTM_VERSION"
+DTM_BIN="$RUN_DIR/bin/dtm-$DTM_VERSION-dashboard"  # its own name: a binary built without it is not reused
 mkdir -p "$RUN_DIR"
 
 say() { echo "stack: $*"; }
@@ -62,6 +62,7 @@ need_packages() {
   [ "$LOCAL_MYSQL" = 1 ] && ! command -v mariadb >/dev/null && missing+=(mariadb-client)
   command -v curl >/dev/null || missing+=(curl)
   command -v wrk >/dev/null || missing+=(wrk)  # the load generator of `python -m crash_sim bench`
+  command -v npm >/dev/null || missing+=(nodejs npm)  # DTM's dashboard and the live page's chart
   [ ${#missing[@]} -eq 0 ] && return
   if [ "$(id -u)" -ne 0 ]; then
     die "missing Debian packages; run: sudo apt-get install -y ${missing[*]}"
@@ -69,6 +70,15 @@ need_packages() {
   say "installing ${missing[*]} with apt-get"
   apt-get update -qq
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+}
+
+# The live page's chart library, exactly busi/web/package-lock.json; the service serves it.
+web_assets() {
+  local dir=busi/web
+  [ "$dir/node_modules/.package-lock.json" -nt "$dir/package-lock.json" ] && return
+  say "installing the live page's chart library (npm ci in $dir)"
+  (cd "$dir" && npm ci --no-audit --no-fund) >"$RUN_DIR/npm-web.log" 2>&1 \
+    || { tail -n 25 "$RUN_DIR/npm-web.log" >&2; die "npm ci in $dir failed"; }
 }
 
 # Redis is the stock's system of record: every write is in the append-only file, fsynced,
@@ -126,17 +136,28 @@ dtm_build() {
   local go_minor
   go_minor=$(go env GOVERSION 2>/dev/null | sed -n 's/^go1\.\([0-9]*\).*/\1/p')
   [ "${go_minor:-0}" -ge 21 ] || die "Go 1.21 or newer is needed to build DTM (found: $(go version 2>&1)); Debian 12's golang-go is 1.19, too old"
-  say "building the DTM server $DTM_VERSION from the Go module proxy (a few minutes, once)"
+  say "building the DTM server $DTM_VERSION and its dashboard from the Go module proxy and npm (a few minutes, once)"
   # `go install module@version` also reads the module's version list, which the proxy
   # refuses for this module (403); downloading the tagged version and building it does not.
-  local src
-  src=$(go mod download -json "$DTM_MODULE@$DTM_VERSION" | sed -n 's/^\t"Dir": "\(.*\)",$/\1/p')
-  [ -d "$src" ] || die "go mod download $DTM_MODULE@$DTM_VERSION gave no source directory"
+  local module src="$RUN_DIR/dtm-src" log="$RUN_DIR/dtm-build.log"
+  module=$(go mod download -json "$DTM_MODULE@$DTM_VERSION" | sed -n 's/^\t"Dir": "\(.*\)",$/\1/p')
+  [ -d "$module" ] || die "go mod download $DTM_MODULE@$DTM_VERSION gave no source directory"
+  # main.go embeds admin/dist, which the module ships empty (then `/` is proxied to an
+  # internet host): build the dashboard into a writable copy of the source first.
+  rm -rf "$src" && cp -r "$module" "$src" && chmod -R u+w "$src"
+  # Exactly the UI's lock file. Its `resolved` URLs name a mirror this machine cannot reach:
+  # --replace-registry-host=always fetches the same versions (and checks the same integrity
+  # hashes) from the configured registry. It pins vite 3.2.11 beside @vitejs/plugin-vue 4.2.3,
+  # whose peer range says vite 4; npm 7+ refuses that pair unless --legacy-peer-deps (and
+  # the pair builds: the dashboard works). Its version must match the server's, or it says so.
+  (cd "$src/admin" && npm ci --legacy-peer-deps --replace-registry-host=always --no-audit --no-fund \
+    && VITE_ADMIN_VERSION="$DTM_VERSION" npm run build) >"$log" 2>&1 || { tail -n 25 "$log" >&2; die "could not build DTM's dashboard (npm; log: $log)"; }
   mkdir -p "$(dirname "$DTM_BIN")"
   local ldflags="-X main.Version=$DTM_VERSION"
-  (cd "$src" && go build -ldflags "$ldflags" -o "$DTM_BIN" .) 2>"$RUN_DIR/dtm-build.log" \
-    || (cd "$src" && GOTOOLCHAIN=go1.23.12 go build -ldflags "$ldflags" -o "$DTM_BIN" .) 2>>"$RUN_DIR/dtm-build.log" \
-    || { tail -n 25 "$RUN_DIR/dtm-build.log" >&2; die "could not build the DTM server"; }
+  (cd "$src" && go build -ldflags "$ldflags" -o "$DTM_BIN" .) 2>>"$log" \
+    || (cd "$src" && GOTOOLCHAIN=go1.23.12 go build -ldflags "$ldflags" -o "$DTM_BIN" .) 2>>"$log" \
+    || { tail -n 25 "$log" >&2; die "could not build the DTM server"; }
+  rm -rf "$src"
 }
 
 dtm_up() {
@@ -228,6 +249,7 @@ server() {
 case "${1:-}" in
   up)
     need_packages
+    web_assets
     branch_secret
     [ "$LOCAL_REDIS" = 1 ] && redis_up
     [ "$LOCAL_MYSQL" = 1 ] && mysql_up

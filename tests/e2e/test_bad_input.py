@@ -56,6 +56,9 @@ def cases(product):
         ("POST", "reset", {"stock": "many", "product_id": product}, {}, "stock must be an integer"),
         ("POST", "reset", {"product_id": product}, {}, "missing stock"),
         ("GET", "stock", {"product_id": "p1"}, {}, "product_id must be an integer"),
+        ("GET", "live", {"product_id": "0"}, {}, "product_id must be between"),
+        ("GET", "flashSales-compare", {"buyers": "all"}, {}, "buyers must be an integer"),
+        ("GET", "flashSales-compare", {"stock": "0"}, {}, "stock must be between"),
         ("GET", "orders", {"product_id": 987654321}, {}, "unknown product_id"),
     ]
 

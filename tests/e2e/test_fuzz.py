@@ -19,7 +19,7 @@ from busi.strategies.mysql_stock import MySQLStock
 from busi.strategies.twostores import KIND as TWOSTORES
 from saga.barrier_redis import barrier_key
 
-DEMO = r"^/(reset|flashSales-batch|flashSales-crash|pay-crash)$"
+DEMO = r"^/(reset|flashSales-batch|flashSales-compare|flashSales-crash|pay-crash)$"
 
 
 @pytest.fixture(scope="module")

@@ -4,7 +4,7 @@ import re
 
 import pytest
 
-from busi.stock import new_gid, stock_key
+from busi.stock import new_gid, purchase_of, stock_key
 from saga.barrier import BranchBarrier, InvalidBarrier
 from saga.barrier_redis import barrier_key
 
@@ -34,3 +34,12 @@ def test_barrier_from_query_needs_what_dtm_sends():
         BranchBarrier.from_query({**args, "gid": "g" * 129})
     with pytest.raises(InvalidBarrier, match="op is longer"):  # would be truncated into another op
         BranchBarrier.from_query({**args, "op": "action" + "x" * 40})
+
+
+def test_a_purchase_gid_names_its_product_and_whether_it_is_a_crash_drill():
+    assert purchase_of(new_gid(42)) == (42, False)
+    assert purchase_of(new_gid(42, crash_at="after_deduct")) == (42, True)
+    assert hash_tag(new_gid(7, crash_at="after_submit")) == "p7"
+    # payments and expiries are other transactions of the product, not purchases
+    assert purchase_of(f"{new_gid(42)}-expiry") is None
+    assert purchase_of("{p42}-pay-" + "0" * 32) is None
