@@ -3,7 +3,7 @@ PYTHON ?= python3.11
 VENV := .venv
 PY := $(VENV)/bin/python
 
-.PHONY: demo test up down venv lint
+.PHONY: demo test up down venv lint up-ha test-ha
 
 venv: $(VENV)/.installed
 
@@ -34,6 +34,13 @@ test: venv
 lint: venv
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+
+# The HA stack (scripts/ha.sh): the same targets with HA=1. `make down` stops either shape.
+up-ha: export HA=1
+up-ha: up
+
+test-ha: export HA=1
+test-ha: test
 
 down:
 	@if [ -x $(PY) ]; then bash scripts/stack.sh down; fi

@@ -13,6 +13,8 @@
 | BRANCH_SECRET | read from $RUN_DIR/branch_secret (stack.sh)     | key of the branch tokens DTM sends back |
 | DEMO_ENDPOINTS| 1                                               | 0: reset, batch, crashes, POST wallet 404|
 | PAY_WITHIN_S  | 900                                             | an order unpaid this long is cancelled  |
+| HA            | 0                                               | 1: the HA stack (scripts/ha.sh)         |
+| REDIS_CLUSTER | 0 (HA=1: 1, and REDIS_URL redis://127.0.0.1:7001/0) | REDIS_URL: a Redis Cluster node     |
 
 Setting DTM_URL, REDIS_URL or MYSQL_URL means "that server already runs": the local
 stack script then starts nothing for it. `python -m busi config` prints the resolved
@@ -30,6 +32,12 @@ from urllib.parse import urlsplit
 REPO_DIR = Path(__file__).resolve().parent.parent
 API_PREFIX = "/api/busi"
 SECRET_FILE = "branch_secret"  # in RUN_DIR, written by scripts/stack.sh
+# What HA=1 changes (scripts/ha.sh starts these): BUSI_URL and DTM_URL stay, as HAProxy
+# listens there, in front of two services and two DTM servers.
+HA_DEFAULTS = {"redis_url": "redis://127.0.0.1:7001/0", "redis_cluster": True}
+# Behind them, the HA stack's own servers: below the ephemeral ports (32768+), where an
+# outgoing connection could take one first. DTM also takes the next two (gRPC, JSON-RPC).
+HA_SERVERS = {"redis_shards": (7001, 7002, 7003), "dtm_servers": (26789, 26799), "busi_instances": (8091, 8092)}
 _BOOLS = {"1": True, "true": True, "yes": True, "0": False, "false": False, "no": False}
 
 
@@ -46,6 +54,8 @@ class Config:
     branch_secret: str = ""
     demo_endpoints: bool = True
     pay_within_s: int = 900  # a product may set its own (products.pay_within_s)
+    ha: bool = False
+    redis_cluster: bool = False
     # Which servers the local stack must start: those whose URL was not given.
     local_dtm: bool = True
     local_redis: bool = True
@@ -53,7 +63,7 @@ class Config:
 
     @classmethod
     def from_env(cls, env=os.environ):
-        values = {}
+        values = dict(HA_DEFAULTS) if _parse("HA", env.get("HA", "0"), bool) else {}
         for field in fields(cls):
             raw = env.get(field.name.upper())
             if raw is None or field.name.startswith("local_"):
@@ -116,6 +126,8 @@ def shell_lines(config):
         lines.append(f"{field.name.upper()}={shlex.quote(str(value))}")
     for url_field in ("dtm_url", "redis_url", "mysql_url"):
         lines.append(f"{url_field[:-4].upper()}_PORT={config.port_of(url_field)}")
+    if config.ha:
+        lines += [f"HA_{name.upper()}='{' '.join(map(str, ports))}'" for name, ports in HA_SERVERS.items()]
     mysql = urlsplit(config.mysql_url)
     lines.append(f"MYSQL_USER={shlex.quote(mysql.username or '')}")
     lines.append(f"MYSQL_PASSWORD={shlex.quote(mysql.password or '')}")

@@ -16,7 +16,9 @@ from saga.result import scrub
 
 _config = Config.from_env()
 # Every worker writes its metrics here (busi/metrics.py); set before any worker imports them.
-_metrics_dir = Path(os.environ.setdefault("PROMETHEUS_MULTIPROC_DIR", str(Path(_config.run_dir) / "busi" / "metrics")))
+# BUSI_DIR: this instance's folder (scripts/stack.sh: .run/busi, or .run/busi-N on the HA stack).
+_instance_dir = Path(os.environ.get("BUSI_DIR", Path(_config.run_dir) / "busi"))
+_metrics_dir = Path(os.environ.setdefault("PROMETHEUS_MULTIPROC_DIR", str(_instance_dir / "metrics")))
 # Imported here, once the folder is set, and not inside child_exit: that runs in a signal handler,
 # and two workers dying together used to re-enter a half-done import and stop the arbiter.
 from prometheus_client import multiprocess  # noqa: E402

@@ -5,10 +5,9 @@ Runs against whatever MYSQL_URL and REDIS_URL point to; every step is idempotent
 
 from pathlib import Path
 
-import redis
 from sqlalchemy import create_engine
 
-from busi import products
+from busi import products, redis_client
 from busi.config import Config
 from busi.orders import sqlalchemy_url
 from busi.stock import seed_stock
@@ -35,5 +34,5 @@ def main():
     with engine.begin() as conn:
         products.ensure(conn, 1)
     engine.dispose()
-    seed_stock(redis.Redis.from_url(config.redis_url), 1, FIRST_STOCK)
+    seed_stock(redis_client.connect(config), 1, FIRST_STOCK)
     print(f"setup: schema applied at {config.mysql_url.split('@')[-1]}, product 1 has stock")

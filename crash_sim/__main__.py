@@ -1,6 +1,6 @@
 """python -m crash_sim batch [--url URL] [--stock 4] [--buyers 10]
-python -m crash_sim bench [--url URL] [--dtm-url URL] [--only ratios dtm fsync]
-python -m crash_sim faults [--only KEY ...] [--buyers 200] [--stock 60]
+python -m crash_sim bench [--url URL] [--dtm-url URL] [--only ratios dtm fsync scale]
+python -m crash_sim faults [--ha] [--only KEY ...] [--buyers 200] [--stock 60]
 python -m crash_sim compare [--stock 100] [--buyers 1000] [--concurrency 50] [--only STRATEGY ...]
 python -m crash_sim sale [--stock 50] [--buyers 200] [--pay 0.6] [--short 0.1] [--crash 3]
 
@@ -14,11 +14,12 @@ While they run, their progress goes to stderr, and their results (lines, tables)
 """
 
 import argparse
+import itertools
 import sys
 
 from busi.config import Config
 from busi.strategies import STRATEGIES
-from crash_sim import compare, faults, show
+from crash_sim import compare, faults, scale, show
 from crash_sim.batch import BatchError, run_batch
 from crash_sim.bench import SECTIONS, run_bench
 from crash_sim.client import BusiClient
@@ -39,9 +40,12 @@ def main(argv=None):
     )
     bench.add_argument("--url", default=config.busi_url, help="the business service's API base URL")
     bench.add_argument("--dtm-url", default=config.dtm_url)
-    bench.add_argument("--only", nargs="+", choices=SECTIONS, default=SECTIONS, help="these sections only")
+    bench.add_argument(
+        "--only", nargs="+", choices=(*SECTIONS, "scale"), default=SECTIONS, help="these sections only (scale: HA=1)"
+    )
     matrix = commands.add_parser("faults", help="every fault of the matrix, one sale each; a table")
     matrix.add_argument("--only", nargs="+", choices=list(faults.BY_KEY), help="these rows only")
+    matrix.add_argument("--ha", action="store_true", help="also one of many failing: the HA stack's rows (HA=1)")
     matrix.add_argument("--buyers", type=int, default=faults.BUYERS)
     matrix.add_argument("--stock", type=int, default=faults.STOCK)
     side_by_side = commands.add_parser("compare", help="every strategy under the same crowd, then with crashes")
@@ -64,7 +68,9 @@ def main(argv=None):
     if args.command == "sale":
         lines = run_sale(config, args.stock, args.buyers, args.pay, args.short, args.crash)
     elif args.command == "bench":
-        lines = run_bench(args.url, args.dtm_url, config.redis_url, args.only)
+        lines = run_bench(args.url, args.dtm_url, config.redis_url, [s for s in args.only if s != "scale"])
+        if "scale" in args.only:  # the HA stack's pieces, one at a time (docs/scale.md)
+            lines = itertools.chain(lines, scale.run(config))
     else:
         lines = run_batch(BusiClient(args.url), args.stock, args.buyers, args.product_id)
     return print_lines(args.command, lines)
@@ -87,7 +93,10 @@ def print_lines(command, lines):
 
 def run_faults(config, args):
     matrix = faults.Matrix(config, buyers=args.buyers, stock=args.stock)
-    chosen = [faults.BY_KEY[key] for key in args.only] if args.only else faults.FAULTS
+    chosen = [faults.BY_KEY[key] for key in args.only] if args.only else faults.FAULTS + args.ha * faults.HA_FAULTS
+    if not config.ha and any(fault in faults.HA_FAULTS for fault in chosen):
+        show.console(stderr=True).print("the HA rows need the HA stack: `make up-ha`, and HA=1 in the environment")
+        return 2
     rows, broken = [], 0
     with show.Steps(len(chosen)) as steps:
         for fault in chosen:

@@ -65,12 +65,12 @@ class Audit:
         return [message for failed, message in checks if failed]
 
 
-def read(redis, mysql, dtm, product_id, initial, min_stock, bought=(), refused=()):
-    """The product's state now, from the three stores."""
+def read(redis, mysql, dtm, product_id, initial, min_stock, bought=(), refused=(), since_s=None):
+    """The product's state now, from the three stores; since_s: when its sale began (epoch s)."""
     left = redis.get(stock_key(product_id))
     with mysql.connect() as conn:
         order_gids = list(conn.execute(_ORDER_GIDS, {"p": product_id}).scalars())
-    transactions = purchases(dtm_transactions(dtm, product_id))
+    transactions = purchases(dtm_transactions(dtm, product_id, since_s))
     return Audit(
         initial,
         int(left) if left is not None else None,
@@ -83,10 +83,14 @@ def read(redis, mysql, dtm, product_id, initial, min_stock, bought=(), refused=(
     )
 
 
-def dtm_transactions(dtm, product_id):
-    """gid -> DTM's record of each of the product's transactions: their gids share its prefix, and DTM
-    lists transactions in gid order, so the scan starts at the prefix and stops past it."""
+def dtm_transactions(dtm, product_id, since_s=None):
+    """gid -> DTM's record of each of the product's transactions (their gids share its prefix).
+    boltdb lists transactions in gid order: the scan starts at the prefix and stops past it. The
+    SQL store (the HA stack's) lists them newest first, by id: the scan reads those created
+    since since_s (epoch s, the sale's start; None: all of them)."""
     prefix = f"{hash_tag(product_id)}-"
+    if _newest_first(dtm):
+        return {t["gid"]: t for t in _all_since(dtm, since_s) if t["gid"].startswith(prefix)}
     statuses, position = {}, prefix
     while True:
         page, position = dtm.all_transactions(position, limit=200)
@@ -96,6 +100,21 @@ def dtm_transactions(dtm, product_id):
             statuses[trans["gid"]] = trans
         if not position:
             return statuses
+
+
+def _newest_first(dtm):
+    """Whether this DTM's store pages by id (SQL: a number for the next position), not by gid."""
+    _, position = dtm.all_transactions("", limit=1)
+    return position.isdigit()
+
+
+def _all_since(dtm, since_s):
+    position, created_since = "", {} if since_s is None else {"createTimeStart": int(since_s - 1) * 1000}
+    while True:
+        page, position = dtm.all_transactions(position, limit=500, **created_since)
+        yield from page
+        if not position:
+            return
 
 
 def purchases(transactions):

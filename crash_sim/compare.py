@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import requests
 
 from crash_sim import audit, wait
-from crash_sim.client import TIMEOUT_S, BusiClient, pooled_session
+from crash_sim.client import BAD_GATEWAY, TIMEOUT_S, BusiClient, pooled_session
 from saga import DtmClient
 
 STOCK, BUYERS, CONCURRENCY = 100, 1000, 50
@@ -87,6 +87,7 @@ class Comparison:
 
     def run(self, strategy, crashes=0):
         self.client.reset(self.stock, PRODUCT_ID, strategy)
+        began = time.time()  # DTM's records of this run are those created since
         crash_at = {round((i + 1) * self.stock / (2 * crashes + 2)) for i in range(crashes)}  # early in the sale
         session = pooled_session(self.concurrency)
         start = time.monotonic()
@@ -97,7 +98,7 @@ class Comparison:
                 )
             )
         if crashes:
-            self._wait_for_recovery(strategy)
+            self._wait_for_recovery(strategy, began)
         return Sale(
             self.stock, answers, self.client.stock(PRODUCT_ID, strategy), self.client.order_count(PRODUCT_ID, strategy)
         )
@@ -111,19 +112,19 @@ class Comparison:
                 timeout=TIMEOUT_S,
                 params={"user_id": user_id, "product_id": PRODUCT_ID, "strategy": strategy},
             )
-            status = response.status_code
+            status = None if response.status_code == BAD_GATEWAY else response.status_code
         except requests.ConnectionError:
             status = None  # a crash purchase: its process died
         done = time.monotonic()
         return status, done - start, done - sent
 
-    def _wait_for_recovery(self, strategy):
+    def _wait_for_recovery(self, strategy, since_s):
         """dtm: until DTM has finished every transaction of the sale (the back-query included)."""
         if strategy != "dtm":
             return
 
         def finished():
-            purchases = audit.purchases(audit.dtm_transactions(self.dtm, PRODUCT_ID))
+            purchases = audit.purchases(audit.dtm_transactions(self.dtm, PRODUCT_ID, since_s))
             return all(t["status"] in audit.FINAL for t in purchases.values())
 
         wait.until(finished, RECOVERY_DEADLINE_S, "DTM finishing the sale", interval_s=0.5)

@@ -13,8 +13,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-import redis as redis_lib
-
+from busi import redis_client
 from busi.orders import make_engine
 from busi.stock import stock_key
 from crash_sim import audit, stack
@@ -69,8 +68,42 @@ FAULTS = [
     outage("dtm_kill", "DTM SIGKILL, back 2 s later", stack.kill, "dtm", 2),
     outage("busi_kill", "gunicorn master SIGKILL, restarted", stack.kill, "busi", 0),
 ]
-BY_KEY = {fault.key: fault for fault in FAULTS}
-HEADERS = ["fault", "buyers", "stock", "200s", "orders", "stock left", "duplicates", "held", "recovered in", "retried"]
+
+
+def shard_outage(key, label, seconds, own=True):
+    """A row whose fault is one Redis Cluster master SIGKILLed (the HA stack), then started
+    again: the shard holding the sale's product (own), or another one."""
+
+    def inject(crowd):
+        shard = stack.redis_shard(stock_key(crowd.product_id), own)
+        stack.kill(shard)
+        time.sleep(seconds)  # the outage itself
+        stack.start(shard)
+
+    return Fault(key, label, inject, "redis")
+
+
+# On the HA stack (HA=1, scripts/ha.sh): one of many fails, the others carry on.
+HA_FAULTS = [
+    outage("dtm_one_kill", "one of two DTM servers SIGKILL, back 2 s later", stack.kill, "dtm-1", 2),
+    outage("busi_one_kill", "one of two services SIGKILL, restarted", stack.kill, "busi-1", 0),
+    shard_outage("redis_shard_kill", "the product's Redis shard SIGKILL, back 2 s later", 2),
+    shard_outage("redis_other_shard_kill", "another Redis shard SIGKILL, back 2 s later", 2, own=False),
+]
+BY_KEY = {fault.key: fault for fault in FAULTS + HA_FAULTS}
+HEADERS = [
+    "fault",
+    "buyers",
+    "stock",
+    "200s",
+    "orders",
+    "stock left",
+    "duplicates",
+    "held",
+    "recovered in",
+    "buyers with an error",
+    "retried",
+]
 
 
 @dataclass
@@ -79,6 +112,7 @@ class Row:
     buyers: int
     stock: int
     audit: audit.Audit
+    errored: int  # buyers who got an error (or a dropped connection) at least once
     retried: int  # purchase attempts that failed (error, dropped or refused connection) and were tried again
 
     @property
@@ -97,6 +131,7 @@ class Row:
             a.duplicates,
             "held" if self.held else "BROKEN",
             f"{a.slowest_s:.1f} s",
+            self.errored,
             self.retried,
         ]
 
@@ -108,16 +143,17 @@ class Matrix:
         self.config = config
         self.buyers, self.stock, self.concurrency = buyers, stock, concurrency
         self.busi = BusiClient(config.busi_url)
-        self.redis = redis_lib.Redis.from_url(config.redis_url)
+        self.redis = redis_client.connect(config)
         self.mysql = make_engine(config.mysql_url, pool_size=2)
         self.dtm = DtmClient(config.dtm_url)
 
     def runnable(self, fault):
         """Whether this stack started the server the fault needs (not one named by a URL)."""
-        return not fault.server or fault.server == "busi" or getattr(self.config, f"local_{fault.server}")
+        tier = fault.server.split("-")[0]  # dtm-1 is one of the dtm servers
+        return not tier or tier == "busi" or getattr(self.config, f"local_{tier}")
 
     def run(self, fault, settle_deadline_s=SETTLE_DEADLINE_S):
-        product = self._fresh_product()
+        product, began = self._fresh_product(), time.time()
         self.busi.reset(self.stock, product)
         crowd = Crowd(self.config.busi_url, product, self.buyers, self.concurrency, ARRIVALS_PER_S, CROWD_DEADLINE_S)
         injector = _Injector(fault, crowd, sold=max(1, self.stock // 3))
@@ -128,10 +164,11 @@ class Matrix:
         stack.wait_healthy(self.config.busi_url)
         bought = {o.gid for o in outcomes if o.status == 200}
         refused = {o.gid for o in outcomes if o.status == 409}
-        result = self._settle(product, watcher, bought, refused, settle_deadline_s)
-        return Row(fault, self.buyers, self.stock, result, sum(o.attempts - 1 for o in outcomes))
+        result = self._settle(product, began, watcher, bought, refused, settle_deadline_s)
+        errored = sum(1 for o in outcomes if o.attempts > 1)
+        return Row(fault, self.buyers, self.stock, result, errored, sum(o.attempts - 1 for o in outcomes))
 
-    def _settle(self, product, watcher, bought, refused, deadline_s):
+    def _settle(self, product, began, watcher, bought, refused, deadline_s):
         """Poll the stores until the promise holds, or the deadline; the last audit."""
         deadline = time.monotonic() + deadline_s
         while True:
@@ -145,6 +182,7 @@ class Matrix:
                     watcher.lowest if watcher.lowest is not None else 0,
                     bought,
                     refused,
+                    began,
                 )
                 if not result.problems() or time.monotonic() >= deadline:
                     return result
@@ -157,7 +195,10 @@ class Matrix:
         """A product id that no earlier sale used, in Redis or in DTM's store."""
         while True:
             product = random.randrange(10**8, 10**9)
-            if self.redis.get(stock_key(product)) is None and not audit.dtm_transactions(self.dtm, product):
+            if self.redis.get(stock_key(product)) is not None:
+                continue
+            # DTM's SQL store lists newest first: a day back is as far as it keeps finished ones.
+            if not audit.dtm_transactions(self.dtm, product, since_s=time.time() - 86400):
                 return product
 
 

@@ -71,7 +71,7 @@ class Sheet:
 
 def run_sale(config, stock=50, buyers=200, pay=0.6, short=0.1, crash=3, seed=None):
     """Yield the sale's progress, then the balance sheet's lines; the Sheet is the last item."""
-    client, rng = BusiClient(config.busi_url), random.Random(seed)
+    client, rng, began = BusiClient(config.busi_url), random.Random(seed), time.time()
     product = client.post(
         "products",
         name=f"sale of {time.strftime('%H:%M:%S')}",
@@ -104,16 +104,16 @@ def run_sale(config, stock=50, buyers=200, pay=0.6, short=0.1, crash=3, seed=Non
     )
     dtm = DtmClient(config.dtm_url)
     yield "waiting for every order to be paid or cancelled, and for DTM to finish every transaction"
-    wait.until(lambda: _settled(client, dtm, product), SETTLE_DEADLINE_S, "the sale to settle", 0.5)
-    sheet = read_sheet(client, dtm, product, stock, start)
+    wait.until(lambda: _settled(client, dtm, product, began), SETTLE_DEADLINE_S, "the sale to settle", 0.5)
+    sheet = read_sheet(client, dtm, product, stock, start, began)
     yield from sheet.lines()
     yield sheet
 
 
-def read_sheet(client, dtm, product, initial, start):
+def read_sheet(client, dtm, product, initial, start, since_s):
     orders = client.get("orders", product_id=product).json()
     balances = {user: Decimal(client.get("wallet", user_id=user).json()["balance"]) for user in start}
-    transactions = audit.dtm_transactions(dtm, product)
+    transactions = audit.dtm_transactions(dtm, product, since_s)
     refunds, refunded = Decimal("0.00"), 0
     for gid, trans in transactions.items():
         failed_payment = payment.is_payment(gid) and trans["status"] == "failed"
@@ -142,6 +142,7 @@ def charged_then_refunded(branches):
     return {("charge", "action"), ("chargeCompensate", "compensate")} <= succeeded
 
 
-def _settled(client, dtm, product):
+def _settled(client, dtm, product, since_s):
     created = client.get("orders", product_id=product).json()["by_status"].get("created", 0)
-    return not created and all(t["status"] in audit.FINAL for t in audit.dtm_transactions(dtm, product).values())
+    transactions = audit.dtm_transactions(dtm, product, since_s)
+    return not created and all(t["status"] in audit.FINAL for t in transactions.values())

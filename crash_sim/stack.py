@@ -28,8 +28,9 @@ def stack(*args):
 
 
 def pid(server):
-    """The pid of a running server (the gunicorn master for busi)."""
-    return int(stack("pid", server))
+    """The pid of a running server (the gunicorn master for busi), as text: on the HA stack
+    redis, dtm and busi name several, and their pids come space-separated."""
+    return stack("pid", server).strip()
 
 
 def kill(server):
@@ -45,7 +46,19 @@ def stop(server):
 def start(server):
     """Bring a server back: the business service alone, or the servers (which also
     re-applies the schema, idempotently)."""
-    stack("busi-start" if server == "busi" else "up")
+    stack("busi-start" if server.startswith("busi") else "up")  # busi-1: one of the HA stack's
+
+
+def redis_shard(key, own=True):
+    """The name (redis-PORT) of the Redis Cluster master holding `key`, or of another one."""
+    from busi import redis_client
+    from busi.config import Config
+
+    cluster = redis_client.connect(Config.from_env())
+    holder = cluster.get_node_from_key(key)
+    ports = sorted(node.port for node in cluster.get_primaries())
+    cluster.close()
+    return f"redis-{holder.port if own else next(p for p in ports if p != holder.port)}"
 
 
 def wait_healthy(busi_url):

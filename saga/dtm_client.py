@@ -53,10 +53,11 @@ class DtmClient:
         """The transaction and its branches as DTM stores them (`transaction` is None if unknown)."""
         return self._read("query", gid=gid)
 
-    def all_transactions(self, position="", limit=100):
-        """One page of DTM's transactions in gid order, starting after `position`:
-        (transactions, next position), the next position "" after the last page."""
-        page = self._read("all", position=position, limit=limit)
+    def all_transactions(self, position="", limit=100, **conditions):
+        """One page of DTM's transactions after `position`, in the store's order (boltdb: by
+        gid; SQL: newest first): (transactions, next position), "" after the last page.
+        conditions: DTM's filters (status, transType, createTimeStart and End in epoch ms)."""
+        page = self._read("all", position=position, limit=limit, **conditions)
         return page["transactions"], page["next_position"]
 
     def transaction(self, gid):

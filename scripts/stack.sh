@@ -22,6 +22,7 @@ DTM_VERSION=v1.19.0
 DTM_MODULE=github.com/dtm-labs/dtm
 DTM_BIN="$RUN_DIR/bin/dtm-$DTM_VERSION-dashboard"  # its own name: a binary built without it is not reused
 mkdir -p "$RUN_DIR"
+source scripts/ha.sh  # the HA stack's servers (HA=1)
 
 say() { echo "stack: $*"; }
 die() { echo "stack: error: $*" >&2; exit 1; }
@@ -63,6 +64,7 @@ need_packages() {
   command -v curl >/dev/null || missing+=(curl)
   command -v wrk >/dev/null || missing+=(wrk)  # the load generator of `python -m crash_sim bench`
   command -v npm >/dev/null || missing+=(nodejs npm)  # DTM's dashboard and the live page's chart
+  [ "$HA" = 1 ] && ! command -v haproxy >/dev/null && missing+=(haproxy)  # the HA stack's balancer
   [ ${#missing[@]} -eq 0 ] && return
   if [ "$(id -u)" -ne 0 ]; then
     die "missing Debian packages; run: sudo apt-get install -y ${missing[*]}"
@@ -89,7 +91,7 @@ REDIS_DURABILITY=(appendonly yes appendfsync always)
 
 # PONG, not just an answer: while Redis replays its append-only file it answers LOADING,
 # and redis-cli exits 0 for that too.
-redis_ready() { [ "$(redis-cli -p "$REDIS_PORT" ping 2>/dev/null)" = PONG ]; }
+redis_ready() { [ "$(redis-cli -p "${1:-$REDIS_PORT}" ping 2>/dev/null)" = PONG ]; }
 
 redis_up() {
   local dir="$RUN_DIR/redis"; mkdir -p "$dir"
@@ -160,27 +162,32 @@ dtm_build() {
   rm -rf "$src"
 }
 
-dtm_up() {
-  local dir="$RUN_DIR/dtm"; mkdir -p "$dir"
-  dtm_build
+# dtm_server_up DIR PORT STORE_YAML: one DTM server (HTTP on PORT, gRPC and JSON-RPC next).
+dtm_server_up() {
+  local dir=$1 port=$2; mkdir -p "$dir"
   # Explicit configuration; boltdb keeps its file ./dtm.bolt, hence the working directory.
   cat >"$dir/conf.yml" <<YML
-Store:
-  Driver: boltdb
-HttpPort: $DTM_PORT
-GrpcPort: $((DTM_PORT + 1))
-JsonRpcPort: $((DTM_PORT + 2))
+$3
+HttpPort: $port
+GrpcPort: $((port + 1))
+JsonRpcPort: $((port + 2))
 LogLevel: info
 YML
   if ! alive "$dir/dtm.pid" "$DTM_BIN"; then
-    for port in "$DTM_PORT" $((DTM_PORT + 1)) $((DTM_PORT + 2)); do  # HTTP, gRPC, JSON-RPC
-      port_free "$port" DTM "set DTM_URL to use that server"
+    for p in "$port" $((port + 1)) $((port + 2)); do  # HTTP, gRPC, JSON-RPC
+      port_free "$p" DTM "set DTM_URL to use that server"
     done
-    say "starting DTM $DTM_VERSION on 127.0.0.1:$DTM_PORT"
+    say "starting DTM $DTM_VERSION on 127.0.0.1:$port"
     (cd "$dir" && exec setsid "$DTM_BIN" -c conf.yml) </dev/null >>"$dir/dtm.log" 2>&1 &
     echo $! >"$dir/dtm.pid"
   fi
-  wait_for DTM "$dir/dtm.log" "$dir/dtm.pid" "$DTM_BIN" 30 curl -sf "${DTM_URL%/dtmsvr}/ping"
+  wait_for DTM "$dir/dtm.log" "$dir/dtm.pid" "$DTM_BIN" 30 curl -sf "http://127.0.0.1:$port/api/ping"
+}
+
+dtm_up() {
+  dtm_build
+  dtm_server_up "$RUN_DIR/dtm" "$DTM_PORT" "Store:
+  Driver: boltdb"
 }
 
 # The key of the branch tokens (busi/config.py, BRANCH_SECRET): made once, kept in the run folder.
@@ -194,8 +201,8 @@ branch_secret() {
 
 # Workers whose master was killed (kill -9) keep the port until they notice; stop them, as
 # systemd stops a dead service's whole control group. They share the master's process group.
-reap_orphaned_workers() {
-  local pgfile="$RUN_DIR/busi/gunicorn.pgid"
+reap_orphaned_workers() {  # DIR
+  local pgfile="$1/gunicorn.pgid"
   [ -f "$pgfile" ] || return 0
   local pgid; pgid=$(cat "$pgfile"); rm -f "$pgfile"
   pgrep -g "$pgid" -f gunicorn >/dev/null || return 0
@@ -206,19 +213,20 @@ reap_orphaned_workers() {
   kill -KILL -- "-$pgid" 2>/dev/null || true
 }
 
+# busi_start [DIR HEALTH_URL]: one gunicorn master, on BUSI_PORT, its files in DIR.
 busi_start() {
-  local dir="$RUN_DIR/busi"; mkdir -p "$dir"
+  local dir=${1:-$RUN_DIR/busi} health=${2:-$BUSI_URL}; mkdir -p "$dir"
   if ! alive "$dir/gunicorn.pid" gunicorn; then
-    reap_orphaned_workers
+    reap_orphaned_workers "$dir"
     # gunicorn refuses a pid file whose pid still exists, and a killed master may linger as
     # a zombie where PID 1 reaps no orphans; alive() has just said it is not our server.
     rm -f "$dir/gunicorn.pid"
     port_free "$BUSI_PORT" "the business service" "set BUSI_PORT to a free port"
     say "starting the business service (gunicorn, $BUSI_WORKERS workers) on $BUSI_HOST:$BUSI_PORT"
-    "$PY" -m gunicorn -c busi/gunicorn_conf.py --daemon --pid "$dir/gunicorn.pid" \
+    BUSI_DIR="$dir" "$PY" -m gunicorn -c busi/gunicorn_conf.py --daemon --pid "$dir/gunicorn.pid" \
       --error-logfile "$dir/busi.log" "busi.wsgi:app"
   fi
-  wait_for "business service" "$dir/busi.log" "$dir/gunicorn.pid" gunicorn 30 curl -sf "$BUSI_URL/health"
+  wait_for "business service" "$dir/busi.log" "$dir/gunicorn.pid" gunicorn 30 curl -sf "$health/health"
   ps -o pgid= -p "$(cat "$dir/gunicorn.pid")" | tr -d ' ' >"$dir/gunicorn.pgid"
 }
 
@@ -235,14 +243,24 @@ stop() { # stop PIDFILE PROCESS NAME
   rm -f "$1"
 }
 
-# server NAME: sets PIDFILE, PROCESS and LABEL of one of the stack's servers.
-server() {
-  case "$1" in
-    redis) PIDFILE="$RUN_DIR/redis/redis.pid" PROCESS=redis-server LABEL=Redis ;;
-    mysql) PIDFILE="$RUN_DIR/mysql/mysqld.pid" PROCESS=mariadbd LABEL=MariaDB ;;
-    dtm) PIDFILE="$RUN_DIR/dtm/dtm.pid" PROCESS="$DTM_BIN" LABEL=DTM ;;
-    busi) PIDFILE="$RUN_DIR/busi/gunicorn.pid" PROCESS=gunicorn LABEL="business service" ;;
-    *) die "unknown server '$1': use redis, mysql, dtm or busi" ;;
+# servers NAME: the "PIDFILE PROCESS LABEL" lines of a server, or of each member of a tier
+# (on the HA stack, redis, dtm and busi name every shard, server or instance; redis-7002,
+# dtm-2 or busi-1 one of them).
+servers() {
+  local i
+  case "$HA:$1" in
+    0:redis) echo "$RUN_DIR/redis/redis.pid redis-server Redis" ;;
+    1:redis) for i in "${REDIS_SHARDS[@]}"; do servers "redis-$i"; done ;;
+    1:redis-*) [ -d "$RUN_DIR/$1" ] || die "no Redis shard $1"; echo "$RUN_DIR/$1/redis.pid redis-server shard-${1#redis-}" ;;
+    *:mysql) echo "$RUN_DIR/mysql/mysqld.pid mariadbd MariaDB" ;;
+    0:dtm) echo "$RUN_DIR/dtm/dtm.pid $DTM_BIN DTM" ;;
+    1:dtm) for i in "${!DTM_SERVERS[@]}"; do servers "dtm-$((i + 1))"; done ;;
+    1:dtm-[0-9]) echo "$RUN_DIR/$1/dtm.pid $DTM_BIN $1" ;;
+    0:busi) echo "$RUN_DIR/busi/gunicorn.pid gunicorn business-service" ;;
+    1:busi) for i in "${!BUSI_INSTANCES[@]}"; do servers "busi-$((i + 1))"; done ;;
+    1:busi-[0-9]) echo "$RUN_DIR/$1/gunicorn.pid gunicorn $1" ;;
+    1:haproxy) echo "$RUN_DIR/haproxy/haproxy.pid haproxy HAProxy" ;;
+    *) die "unknown server '$1': use redis, mysql, dtm or busi (HA=1: also redis-PORT, dtm-N, busi-N, haproxy)" ;;
   esac
 }
 
@@ -251,27 +269,52 @@ case "${1:-}" in
     need_packages
     web_assets
     branch_secret
-    [ "$LOCAL_REDIS" = 1 ] && redis_up
-    [ "$LOCAL_MYSQL" = 1 ] && mysql_up
-    [ "$LOCAL_DTM" = 1 ] && dtm_up
+    if [ "$HA" = 1 ]; then
+      [ "$LOCAL_REDIS" = 1 ] && redis_cluster_up
+      [ "$LOCAL_MYSQL" = 1 ] && mysql_up
+      [ "$LOCAL_DTM" = 1 ] && dtm_pair_up
+      balancer_up
+    else
+      [ "$LOCAL_REDIS" = 1 ] && redis_up
+      [ "$LOCAL_MYSQL" = 1 ] && mysql_up
+      [ "$LOCAL_DTM" = 1 ] && dtm_up
+    fi
     "$PY" -m busi setup
     ;;
-  busi-start) busi_start ;;
-  busi-restart) stop "$RUN_DIR/busi/gunicorn.pid" gunicorn "business service"; busi_start ;;
-  kill)
-    server "${2:-}"
-    alive "$PIDFILE" "$PROCESS" || die "$LABEL is not running"
-    say "killing $LABEL with SIGKILL (pid $(cat "$PIDFILE"))"
-    kill -KILL "$(cat "$PIDFILE")"
+  busi-start) if [ "$HA" = 1 ]; then busi_instances_start; else busi_start; fi ;;
+  busi-restart)
+    servers busi | while read -r pidfile process label; do stop "$pidfile" "$process" "$label"; done
+    if [ "$HA" = 1 ]; then busi_instances_start; else busi_start; fi
     ;;
-  stop) server "${2:-}"; stop "$PIDFILE" "$PROCESS" "$LABEL" ;;
-  pid) server "${2:-}"; alive "$PIDFILE" "$PROCESS" && cat "$PIDFILE" || die "$LABEL is not running" ;;
-  down)
-    stop "$RUN_DIR/busi/gunicorn.pid" gunicorn "business service"
-    reap_orphaned_workers
-    stop "$RUN_DIR/dtm/dtm.pid" "$DTM_BIN" DTM
+  kill)
+    lines=$(servers "${2:-}")
+    while read -r pidfile process label; do
+      alive "$pidfile" "$process" || die "$label is not running"
+      say "killing $label with SIGKILL (pid $(cat "$pidfile"))"
+      kill -KILL "$(cat "$pidfile")"
+    done <<<"$lines"
+    ;;
+  stop) servers "${2:-}" | while read -r pidfile process label; do stop "$pidfile" "$process" "$label"; done ;;
+  pid)
+    lines=$(servers "${2:-}")
+    pids=()
+    while read -r pidfile process label; do
+      alive "$pidfile" "$process" || die "$label is not running"
+      pids+=("$(cat "$pidfile")")
+    done <<<"$lines"
+    echo "${pids[*]}"
+    ;;
+  down)  # whatever runs, of either shape
+    stop "$RUN_DIR/haproxy/haproxy.pid" haproxy HAProxy
+    for dir in "$RUN_DIR"/busi "$RUN_DIR"/busi-[0-9]; do
+      [ -d "$dir" ] || continue
+      stop "$dir/gunicorn.pid" gunicorn "business service ($dir)"
+      reap_orphaned_workers "$dir"
+    done
+    for dir in "$RUN_DIR"/dtm "$RUN_DIR"/dtm-[0-9]; do [ -d "$dir" ] && stop "$dir/dtm.pid" "$DTM_BIN" "DTM ($dir)"; done
     stop "$RUN_DIR/mysql/mysqld.pid" mariadbd MariaDB
-    stop "$RUN_DIR/redis/redis.pid" redis-server Redis
+    for dir in "$RUN_DIR"/redis "$RUN_DIR"/redis-[0-9]*; do [ -d "$dir" ] && stop "$dir/redis.pid" redis-server "Redis ($dir)"; done
+    true
     ;;
   *) die "usage: scripts/stack.sh up | busi-start | busi-restart | down | kill NAME | stop NAME | pid NAME" ;;
 esac

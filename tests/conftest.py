@@ -6,7 +6,9 @@ import time
 
 import pytest
 import redis as redis_lib
+from redis.exceptions import RedisClusterException
 
+from busi import redis_client
 from busi.config import Config
 from busi.orders import make_engine
 from saga import DtmClient, RedisBarrier
@@ -29,10 +31,10 @@ def config():
 
 @pytest.fixture(scope="session")
 def redis(config):
-    client = redis_lib.Redis.from_url(config.redis_url)
     try:
+        client = redis_client.connect(config)
         client.ping()
-    except redis_lib.ConnectionError as err:
+    except (redis_lib.RedisError, RedisClusterException) as err:
         pytest.fail(f"Redis is not reachable at {config.redis_url} ({err}): run `make up` first")
     return client
 

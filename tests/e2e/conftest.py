@@ -43,9 +43,15 @@ def signed(config):
     return lambda gid: branch_token.headers(config.branch_secret, gid)
 
 
+def instance_dirs(config):
+    """The service's folders: .run/busi, or one per instance on the HA stack (.run/busi-N)."""
+    run = Path(config.run_dir)
+    return sorted(run.glob("busi-[0-9]")) if config.ha else [run / "busi"]
+
+
 def busi_log(config):
-    """The service's log, written by the local stack's gunicorn."""
-    return (Path(config.run_dir) / "busi" / "busi.log").read_text()
+    """The service's log (every instance's), written by the local stack's gunicorn."""
+    return "".join((folder / "busi.log").read_text() for folder in instance_dirs(config))
 
 
 def worker_crashes(config):

@@ -45,6 +45,8 @@ def test_server_fault(matrix, fault):
 def test_the_matrix_catches_a_redis_that_loses_acknowledged_writes(matrix, redis):
     """Without the append-only file (the issue's original Redis), a SIGKILL loses the sale's
     stock: the row must say BROKEN. stack.sh turns the AOF back on when it restarts Redis."""
+    if matrix.config.ha:
+        pytest.skip("the single Redis's row; on the HA stack every shard restarts from its own file")
     redis.config_set("appendonly", "no")
     row = matrix.run(faults.BY_KEY["redis_kill"], settle_deadline_s=5)
     assert not row.held
@@ -61,5 +63,5 @@ def test_the_command_prints_the_table(config):
     )
     assert result.returncode == 0, result.stderr
     header, row = result.stdout.splitlines()
-    assert header.split() == "fault buyers stock 200s orders stock left duplicates held recovered in retried".split()
+    assert header.split() == " ".join(faults.HEADERS).split()
     assert row.startswith("purchase dies after submit") and " held " in row

@@ -5,19 +5,28 @@ from urllib.parse import urlsplit
 
 from prometheus_client.parser import text_string_to_metric_families
 
+from busi.config import HA_SERVERS
 from tests.conftest import wait_until
 
 RECOVERY_DEADLINE_S = 15
 
 
 def scrape(busi, config):
+    """The samples, added up over the service's instances: on the HA stack each has its own
+    /metrics (as Prometheus scrapes each target), and the balancer shows one at random."""
     url = urlsplit(config.busi_url)
-    text = busi.session.get(f"{url.scheme}://{url.netloc}/metrics", timeout=10).text
-    return {
-        (s.name, tuple(sorted(s.labels.items()))): s.value
-        for family in text_string_to_metric_families(text)
-        for s in family.samples
-    }
+    sites = (
+        [f"http://127.0.0.1:{port}" for port in HA_SERVERS["busi_instances"]]
+        if config.ha
+        else [f"{url.scheme}://{url.netloc}"]
+    )
+    samples = {}
+    for site in sites:
+        for family in text_string_to_metric_families(busi.session.get(f"{site}/metrics", timeout=10).text):
+            for s in family.samples:
+                key = (s.name, tuple(sorted(s.labels.items())))
+                samples[key] = samples.get(key, 0) + s.value
+    return samples
 
 
 def value(samples, name, **labels):

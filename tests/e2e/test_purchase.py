@@ -8,6 +8,7 @@ from busi import create_app, flash_sale, services
 from busi.orders import orders_of_gid
 from busi.stock import new_gid, stock_key
 from busi.strategies import SoldOut
+from crash_sim import audit
 from saga import DtmDuplicated, Msg
 from saga.barrier_redis import barrier_key
 from tests.conftest import wait_until
@@ -35,7 +36,7 @@ def test_sold_out_is_409_and_starts_no_transaction(busi, new_product, dtm):
     body = response.json()
     assert body["dtm_result"] == "FAILURE" and "sold out" in body["error"]
     assert "gid" not in body  # the fast path: no global transaction at all
-    assert not [t for t in dtm.all_transactions(f"{{p{product}}}-", 10)[0] if t["gid"].startswith(f"{{p{product}}}-")]
+    assert not audit.dtm_transactions(dtm, product)
     assert busi.stock(product) == 0 and busi.order_count(product) == 0
 
 

@@ -65,7 +65,9 @@ def test_query_prepared(redis, redis_barrier, gid):
 
 
 def calls(redis, command):
-    return redis.info("commandstats").get(f"cmdstat_{command}", {}).get("calls", 0)
+    """How often the Redis holding KEY ran `command` (on a Redis Cluster, KEY's shard)."""
+    shard = {"target_nodes": redis.get_node_from_key(KEY)} if hasattr(redis, "get_node_from_key") else {}
+    return redis.info("commandstats", **shard).get(f"cmdstat_{command}", {}).get("calls", 0)
 
 
 def test_scripts_are_called_by_sha(redis, redis_barrier, gid):

@@ -1,5 +1,6 @@
 """The real DTM server, through the pooled client: a message's states."""
 
+import json
 import uuid
 
 import pytest
@@ -21,6 +22,7 @@ def test_the_message_carries_our_timeouts(dtm):
     msg = Msg(dtm, f"test-{uuid.uuid4().hex}", timeout_to_fail=3).add({}, "http://127.0.0.1:1/x")
     msg.prepare("http://127.0.0.1:1/x")
     stored = dtm.query(msg.gid)["transaction"]
+    stored.update(json.loads(stored.get("options") or "{}"))  # the SQL store keeps them in one column
     msg.abort()
     assert stored["query_prepared"] == "http://127.0.0.1:1/x"
     assert stored["timeout_to_fail"] == 3 and stored["next_cron_interval"] == 3  # back-query after 3 s

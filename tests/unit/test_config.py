@@ -43,3 +43,19 @@ def test_the_branch_secret_comes_from_the_environment_or_the_run_folder(tmp_path
 def test_the_secret_stays_out_of_the_shell_lines():
     lines = shell_lines(Config.from_env({"BRANCH_SECRET": "hush"}))
     assert not any("hush" in line or line.startswith("BRANCH_SECRET=") for line in lines)
+
+
+def test_ha_changes_the_redis_defaults_and_names_its_servers_for_the_stack_script():
+    config = Config.from_env({"HA": "1"})
+    assert (config.redis_url, config.redis_cluster) == ("redis://127.0.0.1:7001/0", True)
+    assert config.busi_url == Config.from_env({}).busi_url  # HAProxy listens where the service did
+    lines = shell_lines(config)
+    assert "HA_REDIS_SHARDS='7001 7002 7003'" in lines and "REDIS_PORT=7001" in lines
+    assert not [line for line in shell_lines(Config.from_env({})) if line.startswith("HA_")]
+
+
+def test_ha_leaves_a_given_redis_url_alone():
+    config = Config.from_env({"HA": "yes", "REDIS_URL": "redis://cluster:7000/0"})
+    assert config.redis_url == "redis://cluster:7000/0" and not config.local_redis and config.redis_cluster
+    with pytest.raises(ValueError, match="HA must be 1 or 0"):
+        Config.from_env({"HA": "two"})

@@ -44,13 +44,13 @@ def test_a_column_with_a_word_in_it_stays_left_aligned():
 
 def test_the_fault_table_keeps_long_labels_whole_on_one_line():
     rows = [
-        [LONG_LABEL, 200, 60, 60, 60, 0, 0, "held", "0.1 s", 3],
-        ["short", 5, 1, 1, 1, "gone", 0, "BROKEN", "120.0 s", 0],
+        [LONG_LABEL, 200, 60, 60, 60, 0, 0, "held", "0.1 s", 2, 3],
+        ["short", 5, 1, 1, 1, "gone", 0, "BROKEN", "120.0 s", 0, 0],
     ]
     text = printed(faults.HEADERS, rows)
     header, long_row, short_row = text.splitlines()
     assert "\x1b" not in text and "…" not in text
-    assert header.split() == "fault buyers stock 200s orders stock left duplicates held recovered in retried".split()
+    assert header.split() == " ".join(faults.HEADERS).split()
     assert long_row.startswith(LONG_LABEL + "  ") and " held " in long_row
     assert long_row.index("held") == short_row.index("BROKEN") == header.index("held")  # one column
     assert len(long_row) == len(short_row)  # the last column's numbers end together
@@ -119,7 +119,7 @@ class FakeMatrix:
         gids = [f"gid-{n}" for n in range(self.stock)]
         left = None if fault.server == "redis" else 0
         result = audit.Audit(self.stock, left, gids, dict.fromkeys(gids, "succeed"), dict.fromkeys(gids, 0.1), 0)
-        return faults.Row(fault, self.buyers, self.stock, result, retried=2)
+        return faults.Row(fault, self.buyers, self.stock, result, errored=1, retried=2)
 
 
 def test_the_faults_command_prints_its_steps_then_the_table(monkeypatch, capsys):
@@ -133,7 +133,7 @@ def test_the_faults_command_prints_its_steps_then_the_table(monkeypatch, capsys)
         "[3/3] DTM SIGKILL, back 2 s later: skipped, DTM_URL names a server this stack did not start",
     ]
     header, held, broken = out.out.splitlines()  # as tests/e2e/test_faults.py reads it
-    assert header.split() == "fault buyers stock 200s orders stock left duplicates held recovered in retried".split()
+    assert header.split() == " ".join(faults.HEADERS).split()
     assert held.startswith("purchase dies after submit") and " held " in held
     assert broken.startswith("Redis SIGKILL, back 2 s later") and " gone " in broken and " BROKEN " in broken
 
