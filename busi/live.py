@@ -89,6 +89,7 @@ def transactions(svc, recent, now):
     try:
         for gid, started in recent:
             trans = svc.dtm.transaction(gid) or {"trans_type": "?", "status": "unknown to DTM"}
+            purchase = stock.purchase_of(gid)
             shown.append(
                 {
                     "gid": gid,
@@ -96,7 +97,7 @@ def transactions(svc, recent, now):
                     "type": trans["trans_type"],
                     "status": trans["status"],
                     "age_s": round(now - started, 1),
-                    "crash_drill": stock.purchase_of(gid) is not None and stock.purchase_of(gid)[1],
+                    "crash_drill": purchase is not None and purchase[1],
                     "dashboard": svc.dtm.dashboard_url(gid),
                 }
             )

@@ -89,7 +89,10 @@ def dtm_transactions(dtm, product_id, since_s=None):
     SQL store (the HA stack's) lists them newest first, by id: the scan reads those created
     since since_s (epoch s, the sale's start; None: all of them)."""
     prefix = f"{hash_tag(product_id)}-"
-    if _newest_first(dtm):
+    order = _store_order(dtm)
+    if order is None:
+        return {}
+    if order == "id":
         return {t["gid"]: t for t in _all_since(dtm, since_s) if t["gid"].startswith(prefix)}
     statuses, position = {}, prefix
     while True:
@@ -102,10 +105,18 @@ def dtm_transactions(dtm, product_id, since_s=None):
             return statuses
 
 
-def _newest_first(dtm):
-    """Whether this DTM's store pages by id (SQL: a number for the next position), not by gid."""
-    _, position = dtm.all_transactions("", limit=1)
-    return position.isdigit()
+_STORE_ORDER = {}  # DTM URL -> "id" or "gid", asked once per server
+
+
+def _store_order(dtm):
+    """How this DTM's store pages its list: "id" (SQL: a number for the next position), "gid"
+    (boltdb), or None while it holds no transaction at all (then nothing tells them apart)."""
+    if dtm.url not in _STORE_ORDER:
+        _, position = dtm.all_transactions("", limit=1)
+        if not position:
+            return None
+        _STORE_ORDER[dtm.url] = "id" if position.isdigit() else "gid"
+    return _STORE_ORDER[dtm.url]
 
 
 def _all_since(dtm, since_s):

@@ -14,25 +14,29 @@ others run beside it, not what it would do alone on a machine of its own.
 import re
 import subprocess
 
+from busi import redis_client
 from busi.config import API_PREFIX, HA_SERVERS
+from busi.stock import hash_tag, stock_key
 from crash_sim import bench, show, wrk
 from crash_sim.client import BusiClient
-from saga.barrier_redis import _ADJUST_AMOUNT, BARRIER_EXPIRE_S
+from saga.barrier_redis import ADJUST_AMOUNT, BARRIER_EXPIRE_S, barrier_key
 from saga.dtm_client import API_PATH
 
 PRODUCT = 999_400
 STOCK = 10**12
 
 
-def shard_deductions(redis_port, requests=100_000, connections=50):
+def shard_deductions(config, requests=100_000, connections=50):
     """(deductions per second, p50 ms, the shard's port) on the shard of PRODUCT's stock, from
     redis-benchmark, a C client that is not the limit."""
-    tag = f"{{p{PRODUCT}}}"
-    _redis_cli("-c", "-p", redis_port, "SET", f"{tag}-stock", STOCK)
-    port = _shard_of(redis_port, f"{tag}-stock")
+    key, gid = stock_key(PRODUCT), f"{hash_tag(PRODUCT)}-__rand_int__"  # a new barrier for each call
+    cluster = redis_client.connect(config)
+    cluster.set(key, STOCK)
+    port = cluster.get_node_from_key(key).port
+    cluster.close()
     command = [
         "redis-benchmark", "-p", str(port), "-c", str(connections), "-n", str(requests), "-r", "1000000000", "-q",
-        "EVAL", _ADJUST_AMOUNT, "3", f"{tag}-stock", f"{tag}-__rand_int__-01-msg-01", f"{tag}-__rand_int__-01--01",
+        "EVAL", ADJUST_AMOUNT, "3", key, barrier_key(gid, "01", "msg", "01"), barrier_key(gid, "01", "", "01"),
         "-1", "", str(BARRIER_EXPIRE_S),
     ]  # fmt: skip
     output = subprocess.run(command, check=True, capture_output=True, text=True, timeout=300).stdout
@@ -40,28 +44,12 @@ def shard_deductions(redis_port, requests=100_000, connections=50):
     return float(match[1]), float(match[2]), port
 
 
-def _redis_cli(*args):
-    return subprocess.run(["redis-cli", *map(str, args)], check=True, capture_output=True, text=True).stdout
-
-
-def _shard_of(any_port, key):
-    """The port of the master holding key (CLUSTER SLOTS: start, end, ip, port, id per master)."""
-    slot, fields = (
-        int(_redis_cli("-p", any_port, "CLUSTER", "KEYSLOT", key)),
-        _redis_cli("-p", any_port, "CLUSTER", "SLOTS").split(),
-    )
-    for i in range(0, len(fields), 5):  # no replicas here: five fields a master
-        if int(fields[i]) <= slot <= int(fields[i + 1]):
-            return int(fields[i + 3])
-    raise RuntimeError(f"no shard holds slot {slot}")
-
-
 def run(config, seconds=6, connections=50):
     """The table of what each piece does, one at a time under wrk (redis-benchmark for the shard)."""
     if not config.ha:
         raise OSError("bench --only scale measures the HA stack: `make up-ha`, and HA=1 in the environment")
     yield "one of each piece of the HA stack, and each tier through HAProxy; all on this machine's 2 cores"
-    rate, p50, port = shard_deductions(config.port_of("redis_url"))
+    rate, p50, port = shard_deductions(config)
     rows = [[f"Redis shard {port}: the deduction script", f"{rate:.0f}", f"{p50:.2f}", ""]]
     client = BusiClient(config.busi_url)
     services = [(f"service :{p}", f"http://127.0.0.1:{p}{API_PREFIX}") for p in HA_SERVERS["busi_instances"]]

@@ -8,7 +8,8 @@ import time
 
 import requests
 
-from busi.config import REPO_DIR
+from busi import redis_client
+from busi.config import REPO_DIR, Config
 
 STACK = REPO_DIR / "scripts" / "stack.sh"
 SERVERS = ("redis", "mysql", "dtm", "busi")
@@ -51,9 +52,6 @@ def start(server):
 
 def redis_shard(key, own=True):
     """The name (redis-PORT) of the Redis Cluster master holding `key`, or of another one."""
-    from busi import redis_client
-    from busi.config import Config
-
     cluster = redis_client.connect(Config.from_env())
     holder = cluster.get_node_from_key(key)
     ports = sorted(node.port for node in cluster.get_primaries())

@@ -14,7 +14,7 @@ from saga.result import FAILURE, DtmDuplicated, DtmFailure
 BARRIER_EXPIRE_S = 7 * 86400
 
 # KEYS: stock, this op's barrier key, the origin op's barrier key. ARGV: amount, origin op, expiry.
-_ADJUST_AMOUNT = """
+ADJUST_AMOUNT = """
 local v = redis.call('GET', KEYS[1])
 local e1 = redis.call('GET', KEYS[2])
 if v == false or v + ARGV[1] < 0 then
@@ -56,7 +56,7 @@ def barrier_key(gid, branch_id, op, barrier_id):
 
 class RedisBarrier:
     def __init__(self, redis_client):
-        self._adjust_amount = redis_client.register_script(_ADJUST_AMOUNT)
+        self._adjust_amount = redis_client.register_script(ADJUST_AMOUNT)
         self._query_prepared = redis_client.register_script(_QUERY_PREPARED)
 
     def check_adjust_amount(self, barrier, key, amount):

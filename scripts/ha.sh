@@ -93,10 +93,11 @@ balancer_up() {
     cat <<CFG
 global
   maxconn 8192
-  pidfile $dir/haproxy.pid
 defaults
   mode http
   timeout connect 1s
+  # A busy machine may take a while to answer a check; a dead server refuses it at once.
+  timeout check 2s
   timeout client 150s
   timeout server 150s
   retries 3
