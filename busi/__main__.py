@@ -12,7 +12,7 @@ if __name__ == "__main__":
     command = sys.argv[1] if len(sys.argv) == 2 else ""
     try:
         if command == "config":
-            print("\n".join(config.shell_lines(config.Config.from_env())))
+            config.print_shell_lines()
         elif command == "setup":
             setup.main()
         else:

@@ -2,9 +2,9 @@
 
 Each row is one sale of a fresh product: STOCK units, BUYERS shoppers arriving
 ARRIVALS_PER_S a second, up to CONCURRENCY at a time (crowd.py), and one fault, injected
-once about a third of the stock is sold. Then the auditor (audit.py) waits until DTM has
-finished every transaction of the sale and checks, from the stores themselves, that the
-promise held.
+once a quarter of the stock is sold; the row says how many units were sold when it hit.
+Then the auditor (audit.py) waits until DTM has finished every transaction of the sale and
+checks, from the stores themselves, that the promise held.
 """
 
 import random
@@ -22,9 +22,10 @@ from crash_sim.crowd import Crowd
 from saga import DtmClient
 
 BUYERS, CONCURRENCY, STOCK = 200, 24, 60
-# The 60 units sell over 4 s, the 200 shoppers over 13 s: the fault (at a third of the stock)
-# lands while units remain even when taking a server down takes a second or two; buyers who
-# come after the last unit are answered by Redis alone, so a fault after it would go unseen.
+# The 60 units sell over 4 s, the 200 shoppers over 13 s: the fault (at a quarter of the
+# stock) lands while units remain even when taking a server down takes a second or two; buyers
+# who come after the last unit are answered by Redis alone, so a fault after it goes unseen.
+# A service that fell behind its shoppers sells a backlog in a burst, hence the early trigger.
 ARRIVALS_PER_S = 15
 CRASHES = 3  # crash purchases armed by a crash-point row
 CROWD_DEADLINE_S = 120  # a shopper gives up after this
@@ -36,13 +37,18 @@ POLL_S = 0.2
 class Fault:
     key: str  # for --only and the tests
     label: str
-    inject: Callable[[Crowd], None]
+    inject: Callable[[Crowd], int]  # injects it; returns the units sold when it hit
     server: str = ""  # the local server it kills or stops, if any
 
 
 def crash_point(key, label):
     """A row whose fault is CRASHES purchases dying at the crash point `key`."""
-    return Fault(key, label, lambda crowd: crowd.arm(key, CRASHES))
+
+    def inject(crowd):
+        crowd.arm(key, CRASHES)
+        return crowd.sold
+
+    return Fault(key, label, inject)
 
 
 def outage(key, label, take_down, server, seconds):
@@ -51,8 +57,10 @@ def outage(key, label, take_down, server, seconds):
 
     def inject(crowd):
         take_down(server)
+        hit_at = crowd.sold
         time.sleep(seconds)  # the outage itself, not a wait for a condition
         stack.start(server)
+        return hit_at
 
     return Fault(key, label, inject, server)
 
@@ -77,8 +85,10 @@ def shard_outage(key, label, seconds, own=True):
     def inject(crowd):
         shard = stack.redis_shard(stock_key(crowd.product_id), own)
         stack.kill(shard)
+        hit_at = crowd.sold
         time.sleep(seconds)  # the outage itself
         stack.start(shard)
+        return hit_at
 
     return Fault(key, label, inject, "redis")
 
@@ -95,6 +105,7 @@ HEADERS = [
     "fault",
     "buyers",
     "stock",
+    "sold when it hit",
     "200s",
     "orders",
     "stock left",
@@ -114,6 +125,7 @@ class Row:
     audit: audit.Audit
     errored: int  # buyers who got an error (or a dropped connection) at least once
     retried: int  # purchase attempts that failed (error, dropped or refused connection) and were tried again
+    sold_at_fault: int  # units sold when the fault hit: a fault after the last unit tests nothing
 
     @property
     def held(self):
@@ -125,6 +137,7 @@ class Row:
             self.fault.label,
             self.buyers,
             self.stock,
+            self.sold_at_fault,
             len(a.bought),
             a.orders,
             "gone" if a.stock_left is None else a.stock_left,
@@ -156,7 +169,7 @@ class Matrix:
         product, began = self._fresh_product(), time.time()
         self.busi.reset(self.stock, product)
         crowd = Crowd(self.config.busi_url, product, self.buyers, self.concurrency, ARRIVALS_PER_S, CROWD_DEADLINE_S)
-        injector = _Injector(fault, crowd, sold=max(1, self.stock // 3))
+        injector = _Injector(fault, crowd, sold=max(1, self.stock // 4))
         with audit.StockWatcher(self.redis, product) as watcher:
             injector.start()
             outcomes = crowd.run()
@@ -166,7 +179,8 @@ class Matrix:
         refused = {o.gid for o in outcomes if o.status == 409}
         result = self._settle(product, began, watcher, bought, refused, settle_deadline_s)
         errored = sum(1 for o in outcomes if o.attempts > 1)
-        return Row(fault, self.buyers, self.stock, result, errored, sum(o.attempts - 1 for o in outcomes))
+        retried = sum(o.attempts - 1 for o in outcomes)
+        return Row(fault, self.buyers, self.stock, result, errored, retried, injector.sold_at_fault)
 
     def _settle(self, product, began, watcher, bought, refused, deadline_s):
         """Poll the stores until the promise holds, or the deadline; the last audit."""
@@ -211,13 +225,14 @@ class _Injector(threading.Thread):
         self.reached = threading.Event()
         crowd.on_sold.append((sold, self.reached.set))
         self.error = None
+        self.sold_at_fault = None
 
     def run(self):
         if not self.reached.wait(CROWD_DEADLINE_S):
-            self.error = RuntimeError("the sale never sold a third of its stock: is the service up?")
+            self.error = RuntimeError("the sale never sold a quarter of its stock: is the service up?")
             return
         try:
-            self.fault.inject(self.crowd)
+            self.sold_at_fault = self.fault.inject(self.crowd)
         except Exception as err:  # noqa: BLE001 - handed to join()
             self.error = err
 

@@ -16,7 +16,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 PATH="$PATH:/usr/sbin:/sbin"  # mariadbd lives in /usr/sbin, outside a plain user's PATH
 PY=${PY:-.venv/bin/python}
-settings=$("$PY" -m busi config) || { echo "stack: error: cannot read the configuration (see above)" >&2; exit 1; }
+# = python -m busi config, without importing the app (0.1 s, not 1 s, for each kill and pid)
+settings=$("$PY" -P busi/config.py) || { echo "stack: error: cannot read the configuration (see above)" >&2; exit 1; }
 eval "$settings"
 DTM_VERSION=v1.19.0
 DTM_MODULE=github.com/dtm-labs/dtm

@@ -1,5 +1,10 @@
 """The configuration table."""
 
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 
 from busi.config import Config, shell_lines
@@ -59,3 +64,19 @@ def test_ha_leaves_a_given_redis_url_alone():
     assert config.redis_url == "redis://cluster:7000/0" and not config.local_redis and config.redis_cluster
     with pytest.raises(ValueError, match="HA must be 1 or 0"):
         Config.from_env({"HA": "two"})
+
+
+def _run(*args, **env):
+    repo = Path(__file__).parents[2]
+    return subprocess.run([sys.executable, *args], cwd=repo, env={**os.environ, **env}, capture_output=True, text=True)
+
+
+def test_the_stack_script_reads_the_same_lines_without_importing_the_app():
+    """scripts/stack.sh runs busi/config.py itself (0.1 s, for every kill): the same output as
+    `python -m busi config`, and the same error for a bad value."""
+    script, module = _run("-P", "busi/config.py", BUSI_PORT="8123"), _run("-m", "busi", "config", BUSI_PORT="8123")
+    assert script.returncode == module.returncode == 0
+    assert "BUSI_PORT=8123" in script.stdout.splitlines() and script.stdout == module.stdout
+    bad = _run("-P", "busi/config.py", BUSI_WORKERS="many")
+    assert bad.returncode == 1
+    assert bad.stderr.strip() == "configuration error: BUSI_WORKERS must be an integer, got 'many'"
