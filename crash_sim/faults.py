@@ -54,15 +54,16 @@ def crash_point(key, label):
 def outage(key, label, take_down, server, seconds):
     """A row whose fault is a server taken down (stack.kill or stack.stop), then started
     again `seconds` later through scripts/stack.sh."""
+    return Fault(key, label, lambda crowd: _down_then_up(crowd, take_down, server, seconds), server)
 
-    def inject(crowd):
-        take_down(server)
-        hit_at = crowd.sold
-        time.sleep(seconds)  # the outage itself, not a wait for a condition
-        stack.start(server)
-        return hit_at
 
-    return Fault(key, label, inject, server)
+def _down_then_up(crowd, take_down, server, seconds):
+    """Take the server down, start it again `seconds` later; the units sold when it went down."""
+    take_down(server)
+    hit_at = crowd.sold
+    time.sleep(seconds)  # the outage itself, not a wait for a condition
+    stack.start(server)
+    return hit_at
 
 
 FAULTS = [
@@ -83,12 +84,7 @@ def shard_outage(key, label, seconds, own=True):
     again: the shard holding the sale's product (own), or another one."""
 
     def inject(crowd):
-        shard = stack.redis_shard(stock_key(crowd.product_id), own)
-        stack.kill(shard)
-        hit_at = crowd.sold
-        time.sleep(seconds)  # the outage itself
-        stack.start(shard)
-        return hit_at
+        return _down_then_up(crowd, stack.kill, stack.redis_shard(stock_key(crowd.product_id), own), seconds)
 
     return Fault(key, label, inject, "redis")
 
