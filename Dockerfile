@@ -7,4 +7,4 @@ COPY busi busi
 COPY saga saga
 COPY crash_sim crash_sim
 EXPOSE 8081
-CMD ["sh", "-c", "python -m busi setup && exec gunicorn -c busi/gunicorn_conf.py busi.wsgi:app"]
+CMD ["sh", "-c", "python -m busi setup && exec gunicorn -c busi/server/gunicorn_conf.py busi.server.wsgi:app"]

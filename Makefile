@@ -24,16 +24,18 @@ demo: up
 	@$(PY) -m busi config | sed -n -e 's|^BUSI_URL=\(.*\)/api/busi$$|--- the live page: \1/ (its "run the batch" button runs this, live)|p' \
 		-e 's|^DTM_URL=\(.*\)/api/dtmsvr$$|--- DTM dashboard: \1/|p'
 
-# The business service is restarted so that it serves the code on disk.
+# The business service is restarted so that it serves the code on disk. TEST_BROWSER=1: the
+# browser test's Chromium is installed too (Debian's; Playwright cannot download one here).
 test: venv
-	bash scripts/stack.sh up
+	TEST_BROWSER=1 bash scripts/stack.sh up
 	bash scripts/stack.sh busi-restart
 	$(PY) -m pytest
 
-# ruff (ruff.toml): the lint and the format check that CI runs before the tests.
+# ruff (ruff.toml): the lint and the format check; import-linter (.importlinter): imports run one way.
 lint: venv
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports --config .importlinter --no-cache
 
 # The HA stack (scripts/ha.sh): the same targets with HA=1. `make down` stops either shape.
 up-ha: export HA=1

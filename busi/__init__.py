@@ -1,14 +1,19 @@
-"""The flash-sale business service: a Flask app, served by gunicorn (busi/wsgi.py)."""
+"""The flash-sale business service: a Flask app, served by gunicorn (busi/server/wsgi.py).
+
+Layers, each a folder (docs/architecture.md): entrypoints/ (HTTP), scenarios/ (the demos the
+service runs itself), domain/ (purchase, payment, expiry), adapters/ (Redis, MySQL, metrics),
+server/ (gunicorn and set-up). create_app wires them: the clients are made here, once per process.
+"""
 
 from dataclasses import dataclass
 
 from flask import Flask, current_app
 from sqlalchemy.engine import Engine
 
-from busi import redis_client
+from busi.adapters import recent_transactions, redis_client
+from busi.adapters.orders import make_engine
 from busi.config import API_PREFIX, SECRET_FILE, Config
-from busi.orders import make_engine
-from crash_sim.client import BusiClient
+from busi.scenarios.client import BusiClient
 from saga import DtmClient, RedisBarrier
 
 
@@ -17,7 +22,7 @@ class Services:
     """The clients of one process, created once by create_app and pooled."""
 
     config: Config
-    redis: object  # redis.Redis, or redis.cluster.RedisCluster (busi/redis_client.py)
+    redis: object  # redis.Redis, or redis.cluster.RedisCluster (busi/adapters/redis_client.py)
     mysql: Engine
     dtm: DtmClient
     redis_barrier: RedisBarrier
@@ -32,7 +37,7 @@ def create_app(config=None):
             f"one to {config.run_dir}/{SECRET_FILE}"
         )
     # Here, not at the top: gunicorn_conf imports busi before it sets metrics' folder.
-    from busi import live, metrics
+    from busi.adapters import metrics
 
     app = Flask(__name__, static_folder=None)  # an API: no /static route
     client = redis_client.connect(config)
@@ -43,17 +48,17 @@ def create_app(config=None):
         dtm=DtmClient(
             config.dtm_url,
             on_call=lambda op, s: metrics.DTM_CALL_SECONDS.labels(op).observe(s),
-            on_trans=lambda op, trans: live.remember(client, op, trans),
+            on_trans=lambda op, trans: recent_transactions.remember(client, op, trans),
         ),
         redis_barrier=RedisBarrier(client),
         busi=BusiClient(config.busi_url),
     )
-    from busi import api, branches, demo, docs, errors, shop
+    from busi.entrypoints import api_docs, branches, demo, errors, live, purchases, shop
 
-    app.register_blueprint(api.bp, url_prefix=API_PREFIX)
+    app.register_blueprint(purchases.bp, url_prefix=API_PREFIX)
     app.register_blueprint(shop.bp, url_prefix=API_PREFIX)
     app.register_blueprint(branches.bp, url_prefix=API_PREFIX)
-    app.register_blueprint(docs.bp, url_prefix=API_PREFIX)
+    app.register_blueprint(api_docs.bp, url_prefix=API_PREFIX)
     if config.demo_endpoints:
         app.register_blueprint(demo.bp, url_prefix=API_PREFIX)
     app.register_blueprint(live.bp)  # the page at /, its assets, and its data under API_PREFIX

@@ -6,7 +6,8 @@ setup:  apply the schema and seed product 1 (idempotent).
 
 import sys
 
-from busi import config, setup
+from busi import config
+from busi.server import setup
 
 if __name__ == "__main__":
     command = sys.argv[1] if len(sys.argv) == 2 else ""

@@ -18,11 +18,12 @@ import itertools
 import sys
 
 from busi.config import Config
-from busi.strategies import STRATEGIES
-from crash_sim import compare, faults, scale, show
-from crash_sim.batch import BatchError, run_batch
+from busi.domain.strategies import STRATEGIES
+from busi.scenarios import compare
+from busi.scenarios.batch import BatchError, run_batch
+from busi.scenarios.client import BusiClient
+from crash_sim import faults, scale, show
 from crash_sim.bench import SECTIONS, run_bench
-from crash_sim.client import BusiClient
 from crash_sim.sale import Sheet, run_sale
 
 

@@ -24,8 +24,9 @@ from urllib.parse import urlsplit
 import redis as redis_lib
 from dtmcli.dtmimp import trans_call_dtm
 
-from crash_sim import show, wait, wrk
-from crash_sim.client import BusiClient
+from busi.scenarios import wait
+from busi.scenarios.client import BusiClient
+from crash_sim import show, wrk
 from saga import DtmClient, Msg
 
 FSYNC_PRODUCT = 999_003
@@ -140,7 +141,7 @@ def ratios(busi_url, dtm_url, seconds, rounds=2, connections=50):
 
     def purchases(strategy, stock):
         def run():
-            # A week to pay: the orders' expiry (busi/expiry.py) must not fire in a later run.
+            # A week to pay: the orders' expiry (busi/domain/expiry.py) must not fire in a later run.
             client.post(
                 "reset", stock=stock, product_id=RATIO_PRODUCT, strategy=strategy, pay_within_s=UNPAID_FOR_S
             ).raise_for_status()

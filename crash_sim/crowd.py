@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import requests
 
-from crash_sim.client import TIMEOUT_S, pooled_session
+from busi.scenarios.client import TIMEOUT_S, pooled_session
 
 RETRY_PAUSE_S = 0.1
 

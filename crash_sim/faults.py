@@ -13,11 +13,12 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from busi import redis_client
-from busi.orders import make_engine
-from busi.stock import stock_key
+from busi.adapters import redis_client
+from busi.adapters.orders import make_engine
+from busi.adapters.stock import stock_key
+from busi.scenarios import dtm_records
+from busi.scenarios.client import BusiClient
 from crash_sim import audit, stack
-from crash_sim.client import BusiClient
 from crash_sim.crowd import Crowd
 from saga import DtmClient
 
@@ -208,7 +209,7 @@ class Matrix:
             if self.redis.get(stock_key(product)) is not None:
                 continue
             # DTM's SQL store lists newest first: a day back is as far as it keeps finished ones.
-            if not audit.dtm_transactions(self.dtm, product, since_s=time.time() - 86400):
+            if not dtm_records.dtm_transactions(self.dtm, product, since_s=time.time() - 86400):
                 return product
 
 

@@ -13,9 +13,9 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from decimal import Decimal
 
-from busi import expiry, payment
-from crash_sim import audit, wait
-from crash_sim.client import BusiClient
+from busi.domain import expiry, payment
+from busi.scenarios import dtm_records, wait
+from busi.scenarios.client import BusiClient
 from saga import DtmClient
 
 PRICE, OPENING = Decimal("10.00"), Decimal("100.00")
@@ -113,7 +113,7 @@ def run_sale(config, stock=50, buyers=200, pay=0.6, short=0.1, crash=3, seed=Non
 def read_sheet(client, dtm, product, initial, start, since_s):
     orders = client.get("orders", product_id=product).json()
     balances = {user: Decimal(client.get("wallet", user_id=user).json()["balance"]) for user in start}
-    transactions = audit.dtm_transactions(dtm, product, since_s)
+    transactions = dtm_records.dtm_transactions(dtm, product, since_s)
     refunds, refunded = Decimal("0.00"), 0
     for gid, trans in transactions.items():
         failed_payment = payment.is_payment(gid) and trans["status"] == "failed"
@@ -131,7 +131,7 @@ def read_sheet(client, dtm, product, initial, start, since_s):
         refunds,
         refunded,
         sum(balance < 0 for balance in balances.values()),
-        sum(t["status"] not in audit.FINAL for t in transactions.values()),
+        sum(t["status"] not in dtm_records.FINAL for t in transactions.values()),
         won,
     )
 
@@ -144,5 +144,5 @@ def charged_then_refunded(branches):
 
 def _settled(client, dtm, product, since_s):
     created = client.get("orders", product_id=product).json()["by_status"].get("created", 0)
-    transactions = audit.dtm_transactions(dtm, product, since_s)
-    return not created and all(t["status"] in audit.FINAL for t in transactions.values())
+    transactions = dtm_records.dtm_transactions(dtm, product, since_s)
+    return not created and all(t["status"] in dtm_records.FINAL for t in transactions.values())

@@ -14,11 +14,11 @@ others run beside it, not what it would do alone on a machine of its own.
 import re
 import subprocess
 
-from busi import redis_client
+from busi.adapters import redis_client
+from busi.adapters.stock import hash_tag, stock_key
 from busi.config import API_PREFIX, HA_SERVERS
-from busi.stock import hash_tag, stock_key
+from busi.scenarios.client import BusiClient
 from crash_sim import bench, show, wrk
-from crash_sim.client import BusiClient
 from saga.barrier_redis import ADJUST_AMOUNT, BARRIER_EXPIRE_S, barrier_key
 from saga.dtm_client import API_PATH
 

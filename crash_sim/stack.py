@@ -8,7 +8,7 @@ import time
 
 import requests
 
-from busi import redis_client
+from busi.adapters import redis_client
 from busi.config import REPO_DIR, Config
 
 STACK = REPO_DIR / "scripts" / "stack.sh"

@@ -10,7 +10,7 @@ from sqlalchemy import text
 
 from saga.result import DtmDuplicated, DtmFailure
 
-BARRIER_TABLE = "dtm_barrier.barrier"  # DTM's default table, created by busi/schema.sql
+BARRIER_TABLE = "dtm_barrier.barrier"  # DTM's default table, created by busi/adapters/schema.sql
 # The barrier table's column sizes: INSERT IGNORE would silently truncate a longer value.
 MAX_LEN = {"trans_type": 45, "gid": 128, "branch_id": 128, "op": 45}
 # A two-phase message's local transaction is branch "00", op "msg", barrier "01".

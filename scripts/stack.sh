@@ -66,6 +66,8 @@ need_packages() {
   command -v wrk >/dev/null || missing+=(wrk)  # the load generator of `python -m crash_sim bench`
   command -v npm >/dev/null || missing+=(nodejs npm)  # DTM's dashboard and the live page's chart
   [ "$HA" = 1 ] && ! command -v haproxy >/dev/null && missing+=(haproxy)  # the HA stack's balancer
+  # The browser test's (make test): Debian's Chromium, as Playwright cannot download one here.
+  [ "${TEST_BROWSER:-0}" = 1 ] && [ ! -x /usr/bin/chromium ] && missing+=(chromium)
   [ ${#missing[@]} -eq 0 ] && return
   if [ "$(id -u)" -ne 0 ]; then
     die "missing Debian packages; run: sudo apt-get install -y ${missing[*]}"
@@ -75,9 +77,9 @@ need_packages() {
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
 }
 
-# The live page's chart library, exactly busi/web/package-lock.json; the service serves it.
+# The live page's chart library, exactly busi/entrypoints/web/package-lock.json; the service serves it.
 web_assets() {
-  local dir=busi/web
+  local dir=busi/entrypoints/web
   [ "$dir/node_modules/.package-lock.json" -nt "$dir/package-lock.json" ] && return
   say "installing the live page's chart library (npm ci in $dir)"
   (cd "$dir" && npm ci --no-audit --no-fund) >"$RUN_DIR/npm-web.log" 2>&1 \
@@ -87,7 +89,7 @@ web_assets() {
 # Redis is the stock's system of record: every write is in the append-only file, fsynced,
 # before Redis answers it (appendfsync always). With everysec a power cut or kernel crash
 # loses up to a second of acknowledged deductions (more on a busy disk, and then even a
-# Redis crash can), each one a unit sold twice. See the README, "Durability".
+# Redis crash can), each one a unit sold twice. See docs/durability-and-auth.md.
 REDIS_DURABILITY=(appendonly yes appendfsync always)
 
 # PONG, not just an answer: while Redis replays its append-only file it answers LOADING,
@@ -224,8 +226,8 @@ busi_start() {
     rm -f "$dir/gunicorn.pid"
     port_free "$BUSI_PORT" "the business service" "set BUSI_PORT to a free port"
     say "starting the business service (gunicorn, $BUSI_WORKERS workers) on $BUSI_HOST:$BUSI_PORT"
-    BUSI_DIR="$dir" "$PY" -m gunicorn -c busi/gunicorn_conf.py --daemon --pid "$dir/gunicorn.pid" \
-      --error-logfile "$dir/busi.log" "busi.wsgi:app"
+    BUSI_DIR="$dir" "$PY" -m gunicorn -c busi/server/gunicorn_conf.py --daemon --pid "$dir/gunicorn.pid" \
+      --error-logfile "$dir/busi.log" "busi.server.wsgi:app"
   fi
   wait_for "business service" "$dir/busi.log" "$dir/gunicorn.pid" gunicorn 30 curl -sf "$health/health"
   ps -o pgid= -p "$(cat "$dir/gunicorn.pid")" | tr -d ' ' >"$dir/gunicorn.pgid"

@@ -8,9 +8,9 @@ import pytest
 import redis as redis_lib
 from redis.exceptions import RedisClusterException
 
-from busi import redis_client
+from busi.adapters import redis_client
+from busi.adapters.orders import make_engine
 from busi.config import Config
-from busi.orders import make_engine
 from saga import DtmClient, RedisBarrier
 
 

@@ -1,6 +1,6 @@
 """Prometheus metrics at /metrics, in prometheus_client's multi-process mode: gunicorn runs
 several worker processes, each writes its values to files in PROMETHEUS_MULTIPROC_DIR (set
-by busi/gunicorn_conf.py before any worker starts), and a scrape adds them up. Without that
+by busi/server/gunicorn_conf.py before any worker starts), and a scrape adds them up. Without that
 variable (tests, `flask run`) the process's own registry is shown."""
 
 import os

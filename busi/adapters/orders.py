@@ -1,6 +1,6 @@
 """The MySQL adapter: the pooled engine and the orders tables.
 
-Every strategy has an orders table of the same shape (busi/schema.sql): the dtm strategy's is
+Every strategy has an orders table of the same shape (busi/adapters/schema.sql): the dtm strategy's is
 `orders`, the others' `<strategy>_orders`. Table names come from the code, never from a request.
 """
 

@@ -1,5 +1,5 @@
 """The MySQL adapter of the catalogue: a product's name, price and payment window. Its stock
-is not here: it stays in Redis (busi/stock.py), where the purchases take it."""
+is not here: it stays in Redis (busi/adapters/stock.py), where the purchases take it."""
 
 from decimal import Decimal
 

@@ -32,7 +32,7 @@ CREATE TABLE IF NOT EXISTS dtm_barrier.barrier (
   UNIQUE KEY (gid, branch_id, op, barrier_id)
 ) ENGINE = InnoDB DEFAULT CHARSET = utf8mb4;
 
--- The comparison strategies' own stock and orders (busi/strategies): one table each, so that
+-- The comparison strategies' own stock and orders (busi/domain/strategies): one table each, so that
 -- a run of one strategy cannot disturb another. naive and rowlock use `available` as their
 -- quantity, and reserve moves a unit from available to reserved (stored = available + reserved).
 CREATE TABLE IF NOT EXISTS flash_sale.rowlock_stock (

@@ -1,4 +1,5 @@
-"""Crash points: the serving process really dies, like a kill -9 or a power cut.
+"""Crash points: where the service dies on purpose, for the demos and the fault matrix. The
+serving process really dies, like a kill -9 or a power cut.
 
 os._exit skips every finally block, atexit hook and buffered write, so nothing gets the
 chance to finish the step: only DTM (its back-query, or its retry of a branch) can.
@@ -8,6 +9,8 @@ reached inside a branch travel there in the transaction's branch_headers, under 
 
 import logging
 import os
+
+from busi.adapters import metrics
 
 # Not 3 or 4: gunicorn's arbiter shuts the whole server down when a worker exits with
 # those (worker boot error, app load error). Any other code just gets a new worker.
@@ -33,8 +36,6 @@ log = logging.getLogger(__name__)
 def point(armed, name, gid):
     """Die here if the request armed this point."""
     if armed == name:
-        from busi import metrics  # the service's, counted before the process goes
-
         metrics.CRASHES.labels(name).inc()
         die(f"gid={gid} at {name}: {POINTS.get(name) or PAY_POINTS[name]}")
 

@@ -15,7 +15,7 @@ derive from the order's, so a second trigger finds the same saga and doubles not
 
 import logging
 
-from busi import orders, stock
+from busi.adapters import orders, stock
 from saga import DtmFailure, Msg, Saga, branch_token
 
 log = logging.getLogger(__name__)

@@ -2,14 +2,14 @@
 
 purchase():     prepare the msg -> deduct one unit in Redis (barrier) -> submit.
 create_order(): the msg's branch, which DTM calls until it answers 200; it also registers
-                the order's expiry with DTM (busi/expiry.py).
+                the order's expiry with DTM (busi/domain/expiry.py).
 """
 
 import logging
 
-from busi import expiry, metrics, orders, products, stock
-from busi.strategies.base import SoldOut
-from crash_sim import crash
+from busi.adapters import metrics, orders, products, stock
+from busi.domain import crash_points, expiry
+from busi.domain.strategies.base import SoldOut
 from saga import DtmDuplicated, DtmFailure, Msg, branch_token
 
 log = logging.getLogger(__name__)
@@ -29,11 +29,11 @@ RETRY_INTERVAL_S = TIMEOUT_TO_FAIL_S + 1
 def purchase(svc, gid, user_id, product_id, crash_at=None):
     """Buy one unit. Returns when the message is submitted (DTM then creates the order);
     raises SoldOut, DtmDuplicated, or an error whose outcome DTM will settle.
-    crash_at: a crash point (crash_sim.crash.POINTS) this purchase dies at, for the demos."""
+    crash_at: a crash point (busi.domain.crash_points.POINTS) this purchase dies at, for the demos."""
     busi_url = svc.config.busi_url
     branch_headers = branch_token.headers(svc.config.branch_secret, gid)
-    if crash_at in crash.BRANCH_POINTS:
-        branch_headers[crash.HEADER] = crash_at
+    if crash_at in crash_points.BRANCH_POINTS:
+        branch_headers[crash_points.HEADER] = crash_at
     msg = Msg(
         svc.dtm, gid, timeout_to_fail=TIMEOUT_TO_FAIL_S, retry_interval=RETRY_INTERVAL_S, branch_headers=branch_headers
     )
@@ -43,7 +43,7 @@ def purchase(svc, gid, user_id, product_id, crash_at=None):
     )
 
     def deduct(barrier):
-        crash.point(crash_at, "after_prepare", gid)
+        crash_points.point(crash_at, "after_prepare", gid)
         try:
             stock.deduct(svc.redis_barrier, barrier, product_id)
         except DtmDuplicated:
@@ -51,10 +51,10 @@ def purchase(svc, gid, user_id, product_id, crash_at=None):
         except DtmFailure:
             raise SoldOut(product_id) from None
         finally:
-            crash.point(crash_at, "after_deduct", gid)
+            crash_points.point(crash_at, "after_deduct", gid)
 
     msg.do_and_submit(f"{busi_url}/queryPrepared", deduct)
-    crash.point(crash_at, "after_submit", gid)
+    crash_points.point(crash_at, "after_submit", gid)
     log.info("gid=%s user %s bought product %s", gid, user_id, product_id)
 
 
@@ -64,7 +64,7 @@ def create_order(svc, barrier, user_id, product_id, amount, crash_at=None):
     log.info("gid=%s order %s", barrier.gid, "created" if created else "already created, delivery ignored")
     if created:  # DTM's retry then finds the barrier taken, so the crash happens once
         metrics.ORDERS_CREATED.inc()
-        crash.point(crash_at, "after_order_commit", barrier.gid)
+        crash_points.point(crash_at, "after_order_commit", barrier.gid)
     # On every delivery, not only the first: a process that died after the commit left none.
     expiry.register(svc, barrier.gid, product_id, payment_window_s(svc, product_id))
     return created

@@ -12,9 +12,9 @@ order, so a declined payment leaves the wallet as it was. The answer waits for t
 import logging
 import uuid
 
-from busi import orders, products, wallets
-from busi.stock import hash_tag
-from crash_sim import crash
+from busi.adapters import orders, products, wallets
+from busi.adapters.stock import hash_tag
+from busi.domain import crash_points
 from saga import DtmFailure, Saga, branch_token
 
 log = logging.getLogger(__name__)
@@ -44,13 +44,13 @@ def is_payment(gid):
 def pay(svc, order, gid, crash_at=None):
     """Run the payment saga `gid` of `order` to its end; returns the price charged. Raises
     DtmFailure with the reason when declined (compensated), DtmError while DTM still runs it.
-    crash_at: a crash point of crash.PAY_POINTS, for the demos."""
+    crash_at: a crash point of crash_points.PAY_POINTS, for the demos."""
     price = price_of(svc, order)
     payload = {"user_id": order["user_id"], "order_gid": order["gid"], "price": str(price)}
     busi = svc.config.busi_url
     headers = branch_token.headers(svc.config.branch_secret, gid)
-    if crash_at in crash.PAY_POINTS:
-        headers[crash.HEADER] = crash_at
+    if crash_at in crash_points.PAY_POINTS:
+        headers[crash_points.HEADER] = crash_at
     saga = Saga(svc.dtm, gid, retry_interval=RETRY_INTERVAL_S, branch_headers=headers)
     saga.add(payload, f"{busi}/charge", f"{busi}/chargeCompensate")
     saga.add(payload, f"{busi}/markPaid", f"{busi}/markPaidCompensate")
@@ -66,7 +66,7 @@ def charge(svc, barrier, user_id, price, crash_at=None):
 
     if barrier.call(svc.mysql, take):
         log.info("gid=%s charged %s to user %s", barrier.gid, price, user_id)
-        crash.point(crash_at, "after_charge", barrier.gid)  # once: DTM's retry finds the barrier taken
+        crash_points.point(crash_at, "after_charge", barrier.gid)  # once: DTM's retry finds the barrier taken
 
 
 def charge_compensate(svc, barrier, user_id, price):

@@ -1,4 +1,4 @@
-"""Interactive API documentation at /api/busi/docs: Swagger UI over busi/openapi.yaml, its
+"""Interactive API documentation at /api/busi/docs: Swagger UI over busi/entrypoints/openapi.yaml, its
 assets served from the swagger-ui-bundle package (PyPI), so it works offline."""
 
 from flask import Blueprint, send_from_directory

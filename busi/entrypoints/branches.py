@@ -12,10 +12,11 @@ import logging
 
 from flask import Blueprint, request
 
-from busi import expiry, flash_sale, metrics, payment, services
-from busi.api import ANY
-from busi.inputs import INT_COLUMN_MAX, json_object, parse_int, parse_money, parse_text
-from crash_sim import crash
+from busi import services
+from busi.adapters import metrics
+from busi.domain import crash_points, expiry, flash_sale, payment
+from busi.entrypoints.inputs import INT_COLUMN_MAX, json_object, parse_int, parse_money, parse_text
+from busi.entrypoints.purchases import ANY
 from saga import BranchBarrier, branch_token
 from saga.result import success
 
@@ -68,7 +69,7 @@ def query_prepared():
 
 def armed_crash():
     """The crash point the transaction carries in its branch_headers, if demos are on."""
-    return request.headers.get(crash.HEADER) if services().config.demo_endpoints else None
+    return request.headers.get(crash_points.HEADER) if services().config.demo_endpoints else None
 
 
 def saga_call(*names):

@@ -9,13 +9,16 @@ import logging
 
 from flask import Blueprint, Response, stream_with_context
 
-from busi import live, products, services, wallets
-from busi.api import ANY, purchase_answer
-from busi.inputs import INT_COLUMN_MAX, InvalidInput, params, parse_int, parse_money
-from busi.shop import pay_answer
-from busi.strategies import STRATEGIES, strategy_of
-from crash_sim import compare, crash
-from crash_sim.batch import BatchError, run_batch
+from busi import services
+from busi.adapters import products, wallets
+from busi.domain import crash_points
+from busi.domain.refusals import InvalidInput
+from busi.domain.strategies import STRATEGIES, strategy_of
+from busi.entrypoints.inputs import INT_COLUMN_MAX, params, parse_int, parse_money
+from busi.entrypoints.purchases import ANY, purchase_answer
+from busi.entrypoints.shop import pay_answer
+from busi.scenarios import compare
+from busi.scenarios.batch import BatchError, run_batch
 
 log = logging.getLogger(__name__)
 bp = Blueprint("demo", __name__)
@@ -27,7 +30,7 @@ def flash_sales_crash():
     this worker, right after the deduction attempt, before submit or abort)."""
     values = params()
     strategy = strategy_of(values)
-    at = values.get("at") or crash.DEFAULT_POINT
+    at = values.get("at") or crash_points.DEFAULT_POINT
     if at not in strategy.crash_points:
         raise InvalidInput(
             f"unknown crash point at={at!r} for strategy {strategy.name}: use one of {', '.join(strategy.crash_points)}"
@@ -40,8 +43,8 @@ def pay_crash():
     """Like pay, but the charge branch's process dies after its commit (at=after_charge):
     DTM's retry finds the charge done and goes on to markPaid."""
     at = params().get("at") or "after_charge"
-    if at not in crash.PAY_POINTS:
-        raise InvalidInput(f"unknown crash point at={at!r}: use one of {', '.join(crash.PAY_POINTS)}")
+    if at not in crash_points.PAY_POINTS:
+        raise InvalidInput(f"unknown crash point at={at!r}: use one of {', '.join(crash_points.PAY_POINTS)}")
     return pay_answer(crash_at=at)
 
 
@@ -58,8 +61,8 @@ def set_wallet():
 @bp.post("/reset")
 def reset():
     """Demo reset: in the strategy's stores, the product gets `stock` units and loses its
-    orders (created if new). price and pay_within_s set the product's; balance, every
-    buyer's wallet (and every new one's)."""
+    orders (created if new), once its units in flight have become orders (settle). price
+    and pay_within_s set the product's; balance, every buyer's wallet (and every new one's)."""
     values = params()
     strategy = strategy_of(values)
     units = parse_int(values, "stock", maximum=INT_COLUMN_MAX)
@@ -68,14 +71,24 @@ def reset():
     window = parse_int(values, "pay_within_s", default=None, minimum=1, maximum=INT_COLUMN_MAX)
     balance = parse_money(values, "balance", default=None)
     svc = services()
+    in_flight, waited_s = strategy.settle(svc, product_id)
     with svc.mysql.begin() as conn:
         products.ensure(conn, product_id, price, window)
         if balance is not None:
             wallets.set_opening_balance(conn, balance)
     strategy.reset(svc, product_id, units)
-    live.forget(svc, product_id)
-    log.info("reset product %s (%s): stock %s, orders deleted", product_id, strategy.name, units)
-    return {"product_id": product_id, "strategy": strategy.name, "stock": units, "orders": 0}
+    log.info(
+        "reset product %s (%s): stock %s, orders deleted, after %.1f s for %s units in flight",
+        *(product_id, strategy.name, units, waited_s, in_flight),
+    )
+    return {
+        "product_id": product_id,
+        "strategy": strategy.name,
+        "stock": units,
+        "orders": 0,
+        "settled_in_flight": in_flight,
+        "waited_s": round(waited_s, 1),
+    }
 
 
 @bp.route("/flashSales-batch", methods=ANY)

@@ -4,7 +4,7 @@ import logging
 
 from werkzeug.exceptions import HTTPException
 
-from busi.inputs import InvalidInput, NotFound
+from busi.domain.refusals import InvalidInput, NotFound
 from saga import InvalidBarrier, InvalidToken
 from saga.result import STATUS_ERROR, answer_for, scrub
 

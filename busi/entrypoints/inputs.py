@@ -5,17 +5,11 @@ from decimal import Decimal
 
 from flask import request
 
+from busi.domain.refusals import InvalidInput
+
 INT_MAX = 2**63 - 1  # the BIGINT id columns
 INT_COLUMN_MAX = 2**31 - 1  # an INT column: stock (the MySQL strategies), amounts, pay_within_s
 _INTEGER = re.compile(r"-?[0-9]{1,19}")  # longer cannot be in range anyway
-
-
-class InvalidInput(ValueError):
-    """Bad input from the caller: answered 400, and nothing is changed."""
-
-
-class NotFound(InvalidInput):
-    """An id that names nothing: answered 404."""
 
 
 def params():
@@ -47,7 +41,7 @@ def parse_int(values, name, default=REQUIRED, minimum=0, maximum=INT_MAX):
     raw = values.get(name)
     if absent(values, name):
         if default is REQUIRED:
-            raise InvalidInput(f"missing {name}: pass {name}=<integer>")
+            raise InvalidInput(f"{'empty' if name in values else 'missing'} {name}: pass {name}=<integer>")
         return default
     if isinstance(raw, bool) or not (isinstance(raw, int) or isinstance(raw, str) and _INTEGER.fullmatch(raw)):
         raise InvalidInput(f"{name} must be an integer, got {raw!r}")

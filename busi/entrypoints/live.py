@@ -1,31 +1,27 @@
-"""The live page at `/`: a sale as it happens (busi/web/, which polls GET /api/busi/live).
+"""The live page at `/`: a sale as it happens (busi/entrypoints/web/, which polls GET /api/busi/live).
 
-DTM lists its transactions in gid order, and on the boltdb store by reading every one it
-keeps, which grows by the hour. So the service notes the gid of each transaction it starts
-(the newest RECENT_KEEP, in Redis, every worker's) and asks DTM about those by gid.
+It shows the transactions this service started lately (busi/adapters/recent_transactions.py),
+as DTM has them, each asked for by gid, and the units in flight among them (busi/domain/in_flight.py).
 """
 
-import logging
 import time
 from pathlib import Path
 
-import redis
 from flask import Blueprint, send_from_directory
 
-from busi import expiry, metrics, orders, payment, products, services, stock
+from busi import services
+from busi.adapters import metrics, orders, products, recent_transactions, stock
 from busi.config import API_PREFIX
-from busi.inputs import NotFound, params, parse_int
-from saga.barrier_redis import local_transactions_done
+from busi.domain import expiry, in_flight, payment
+from busi.domain.refusals import NotFound
+from busi.entrypoints.inputs import params, parse_int
 from saga.result import DtmError
 
-log = logging.getLogger(__name__)
 bp = Blueprint("live", __name__)
 
 WEB = Path(__file__).with_name("web")
-# The page's files, and the chart library npm installed from busi/web/package-lock.json.
+# The page's files, and the chart library npm installed from busi/entrypoints/web/package-lock.json.
 ASSETS = {"live.js": WEB, "live.css": WEB, "chart.umd.min.js": WEB / "node_modules" / "chart.js" / "dist"}
-RECENT_KEY = "recent-transactions"  # sorted set: gid -> when this service started it (epoch s)
-RECENT_KEEP = 1000  # enough for a crowd's in-flight units to stay in view until they settle
 TRANSACTIONS_SHOWN = 20
 PRODUCTS_SHOWN = 5
 
@@ -39,7 +35,9 @@ def page():
 def asset(name):
     folder = ASSETS.get(name)
     if folder is None or not (folder / name).is_file():
-        raise NotFound(f"no asset {name!r}; the chart library comes from `npm ci` in busi/web (make up runs it)")
+        raise NotFound(
+            f"no asset {name!r}; the chart library comes from `npm ci` in busi/entrypoints/web (make up runs it)"
+        )
     return send_from_directory(folder, name)
 
 
@@ -48,7 +46,7 @@ def state():
     """Everything the page shows, read from the stores and DTM now; product_id: the page's product."""
     selected = parse_int(params(), "product_id", default=1, minimum=1)
     svc, now = services(), time.time()
-    recent = [(gid.decode(), started) for gid, started in svc.redis.zrevrange(RECENT_KEY, 0, -1, withscores=True)]
+    recent = recent_transactions.newest(svc.redis)
     shown, dtm_error = transactions(svc, recent[:TRANSACTIONS_SHOWN], now)
     return {
         "time": now,
@@ -63,24 +61,12 @@ def state():
 def product_rows(svc, selected, recent):
     """The selected product and the newest ones: stock left, orders by status, units in flight."""
     ids = [selected] + [p["id"] for p in products.latest(svc.mysql, PRODUCTS_SHOWN) if p["id"] != selected]
-    counts, flying = orders.counts_by_status(svc.mysql, ids), in_flight(svc, recent)
+    counts = orders.counts_by_status(svc.mysql, ids)
+    flying = in_flight.units_in_flight(svc, [gid for gid, _ in recent])
     return [
         {"id": product_id, "stock": units, "orders": counts[product_id], "in_flight": flying.get(product_id, 0)}
         for product_id, units in zip(ids, stock.get_stocks(svc.redis, ids), strict=True)
     ]
-
-
-def in_flight(svc, recent):
-    """{product_id: units} deducted in Redis whose order is not in MySQL yet, among the recent
-    purchases: a crashed purchase's unit stays here until DTM's back-query creates its order."""
-    purchases = {gid: purchase[0] for gid, _ in recent if (purchase := stock.purchase_of(gid))}
-    ordered = orders.gids_with_orders(svc.mysql, purchases)
-    pending = [gid for gid in purchases if gid not in ordered]
-    units = {}
-    for gid, deducted in zip(pending, local_transactions_done(svc.redis, pending), strict=True):
-        if deducted:
-            units[purchases[gid]] = units.get(purchases[gid], 0) + stock.STOCK_AMOUNT_PER_ORDER
-    return units
 
 
 def transactions(svc, recent, now):
@@ -114,25 +100,3 @@ def kind_of(gid):
     if expiry.is_expiry_trigger(gid):
         return "expiry trigger"
     return "expiry" if expiry.is_expiry_saga(gid) else ""
-
-
-def remember(client, operation, trans):
-    """DtmClient's on_trans hook: note a transaction when it starts (a msg's prepare, or the
-    submit of one never prepared: a saga, a delayed msg). Never fails the purchase."""
-    if operation != "prepare" and (operation != "submit" or trans.get("query_prepared")):
-        return
-    try:
-        pipe = client.pipeline(transaction=False)
-        pipe.zadd(RECENT_KEY, {trans["gid"]: time.time()}, nx=True)
-        pipe.zremrangebyrank(RECENT_KEY, 0, -RECENT_KEEP - 1)
-        pipe.execute()
-    except redis.RedisError as err:
-        log.warning("gid=%s not listed on the live page: %s", trans["gid"], err)
-
-
-def forget(svc, product_id):
-    """A reset product's purchases leave the page: their orders are gone, their deductions not."""
-    recent = [gid.decode() for gid in svc.redis.zrange(RECENT_KEY, 0, -1)]
-    gone = [gid for gid in recent if (stock.purchase_of(gid) or (None,))[0] == product_id]
-    if gone:
-        svc.redis.zrem(RECENT_KEY, *gone)

@@ -9,10 +9,12 @@ from pathlib import Path
 import yaml
 from flask import Blueprint, current_app
 
-from busi import metrics, orders, services, stock
+from busi import services
+from busi.adapters import metrics, orders, stock
 from busi.config import API_PREFIX
-from busi.inputs import InvalidInput, absent, params, parse_int
-from busi.strategies import SoldOut, UnknownProduct, strategy_of
+from busi.domain.refusals import InvalidInput
+from busi.domain.strategies import SoldOut, UnknownProduct, strategy_of
+from busi.entrypoints.inputs import params, parse_int
 from saga.result import STATUS_ERROR, STATUS_FAILURE, answer_for, success
 
 log = logging.getLogger(__name__)
@@ -27,8 +29,8 @@ def flash_sales():
 
 
 def purchase_answer(crash_at=None):
-    """One purchase from the request's strategy, user_id (a new anonymous buyer when there is
-    none) and product_id, as the HTTP answer, counted in the metrics. crash_at: a crash
+    """One purchase from the request's strategy, user_id (a new anonymous buyer when it is left
+    out) and product_id, as the HTTP answer, counted in the metrics. crash_at: a crash
     point, already checked."""
     values = params()
     strategy = strategy_of(values)
@@ -47,7 +49,7 @@ def purchase_answer(crash_at=None):
 def purchase(values, strategy, crash_at):
     product_id = parse_int(values, "product_id", default=1, minimum=1)
     svc = services()
-    if absent(values, "user_id"):
+    if "user_id" not in values:  # left out; a user_id sent empty is a 400, not anonymous
         user_id = stock.new_anonymous_buyer(svc.redis)
     else:
         user_id = parse_int(values, "user_id", minimum=1)
@@ -109,7 +111,7 @@ def health():
 
 @bp.get("/openapi.json")
 def openapi():
-    """This API in OpenAPI 3 (busi/openapi.yaml), less the demo endpoints when they are off."""
+    """This API in OpenAPI 3 (busi/entrypoints/openapi.yaml), less the demo endpoints when they are off."""
     served = {
         (openapi_path(rule.rule), method.lower())
         for rule in current_app.url_map.iter_rules()

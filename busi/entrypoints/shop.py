@@ -1,13 +1,17 @@
 """The shop around the sale: products (the catalogue in MySQL, their stock in Redis), wallets,
-and payment, a DTM saga (busi/payment.py)."""
+and payment, a DTM saga (busi/domain/payment.py)."""
 
 import logging
 
 from flask import Blueprint
 
-from busi import orders, payment, products, services, stock, wallets
-from busi.api import ANY
-from busi.inputs import INT_COLUMN_MAX, NotFound, absent, params, parse_int, parse_money, parse_text
+from busi import services
+from busi.adapters import orders, products, stock, wallets
+from busi.domain import payment
+from busi.domain.refusals import NotFound
+from busi.domain.strategies import DEFAULT, STRATEGIES
+from busi.entrypoints.inputs import INT_COLUMN_MAX, absent, params, parse_int, parse_money, parse_text
+from busi.entrypoints.purchases import ANY
 from saga import DtmFailure
 from saga.result import STATUS_FAILURE, answer_for
 
@@ -91,9 +95,12 @@ def get_product(product_id):
 
 @bp.put("/products/<int:product_id>/inventory")
 def set_inventory(product_id):
-    """Set the stock. Refused while orders of it await payment: each may yet expire and give
-    its unit back, on top of the stock set now."""
+    """Set the stock, once the product's units in flight have become orders (settle). Refused
+    while orders of it await payment: each may yet expire and give its unit back, on top of
+    the stock set now."""
     units = parse_int(params(), "stock", maximum=INT_COLUMN_MAX)
+    one_product(product_id)  # a 404 for an unknown product, before any wait
+    STRATEGIES[DEFAULT].settle(services(), product_id)
     awaiting = one_product(product_id)["orders"].get(orders.CREATED, 0)
     if awaiting:
         return {

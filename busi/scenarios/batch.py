@@ -22,7 +22,9 @@ class BatchError(Exception):
 
 def run_batch(client, stock=4, buyers=10, product_id=1):
     """Run the scenario against a BusiClient; yield its report line by line."""
-    client.reset(stock, product_id)
+    reset = client.reset(stock, product_id)
+    if reset["settled_in_flight"]:  # an earlier crash: the reset waited for its order first
+        yield f"waited {reset['waited_s']} s for {reset['settled_in_flight']} unit(s) in flight to become orders"
     yield f"reset product {product_id}: stock {stock}, orders 0"
 
     response = client.crash_purchase(CRASH_BUYER, product_id)

@@ -1,4 +1,4 @@
-"""python -m crash_sim compare: the same crowd against every strategy (busi/strategies), then
+"""python -m crash_sim compare: the same crowd against every strategy (busi/domain/strategies), then
 the same crowd with a few purchases that crash right after their first write; one table.
 
 Every buyer tries once. oversold: orders beyond the initial stock, or stock below zero.
@@ -12,15 +12,15 @@ from dataclasses import dataclass
 
 import requests
 
-from crash_sim import audit, wait
-from crash_sim.client import BAD_GATEWAY, TIMEOUT_S, BusiClient, pooled_session
+from busi.scenarios import dtm_records, wait
+from busi.scenarios.client import BAD_GATEWAY, TIMEOUT_S, BusiClient, pooled_session
 from saga import DtmClient
 
 STOCK, BUYERS, CONCURRENCY = 100, 1000, 50
 PRODUCT_ID = 999_200  # each strategy keeps its own stock and orders, so one id serves all
 CRASHES = 3  # crash purchases mixed into the second crowd, while stock remains
 RECOVERY_DEADLINE_S = 60
-# What each strategy must show in every run (the README explains why).
+# What each strategy must show in every run (docs/strategies.md explains why).
 EXPECTED = {
     "naive": "oversells",
     "rowlock": "correct, crashes included",
@@ -124,8 +124,8 @@ class Comparison:
             return
 
         def finished():
-            purchases = audit.purchases(audit.dtm_transactions(self.dtm, PRODUCT_ID, since_s))
-            return all(t["status"] in audit.FINAL for t in purchases.values())
+            purchases = dtm_records.purchases(dtm_records.dtm_transactions(self.dtm, PRODUCT_ID, since_s))
+            return all(t["status"] in dtm_records.FINAL for t in purchases.values())
 
         wait.until(finished, RECOVERY_DEADLINE_S, "DTM finishing the sale", interval_s=0.5)
 

@@ -15,7 +15,7 @@ from busi.config import Config
 from saga.result import scrub
 
 _config = Config.from_env()
-# Every worker writes its metrics here (busi/metrics.py); set before any worker imports them.
+# Every worker writes its metrics here (busi/adapters/metrics.py); set before any worker imports them.
 # BUSI_DIR: this instance's folder (scripts/stack.sh: .run/busi, or .run/busi-N on the HA stack).
 _instance_dir = Path(os.environ.get("BUSI_DIR", Path(_config.run_dir) / "busi"))
 _metrics_dir = Path(os.environ.setdefault("PROMETHEUS_MULTIPROC_DIR", str(_instance_dir / "metrics")))

@@ -1,4 +1,4 @@
-"""python -m busi setup: apply busi/schema.sql and give product 1 its first stock.
+"""python -m busi setup: apply busi/adapters/schema.sql and give product 1 its first stock.
 
 Runs against whatever MYSQL_URL and REDIS_URL point to; every step is idempotent.
 """
@@ -7,12 +7,12 @@ from pathlib import Path
 
 from sqlalchemy import create_engine
 
-from busi import products, redis_client
+from busi.adapters import products, redis_client
+from busi.adapters.orders import sqlalchemy_url
+from busi.adapters.stock import seed_stock
 from busi.config import Config
-from busi.orders import sqlalchemy_url
-from busi.stock import seed_stock
 
-SCHEMA = Path(__file__).with_name("schema.sql")
+SCHEMA = Path(__file__).parent.parent / "adapters" / "schema.sql"
 FIRST_STOCK = 100
 
 

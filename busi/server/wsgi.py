@@ -1,4 +1,4 @@
-"""The WSGI entry point: `gunicorn -c busi/gunicorn_conf.py busi.wsgi:app`.
+"""The WSGI entry point: `gunicorn -c busi/server/gunicorn_conf.py busi.server.wsgi:app`.
 
 Imported by each worker after the fork (no preload), so each process builds its own
 Redis, MySQL and DTM clients rather than sharing sockets with its siblings.

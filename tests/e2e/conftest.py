@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 import requests
 
-from crash_sim.client import BusiClient
-from crash_sim.crash import CRASH_EXIT_CODE
+from busi.domain.crash_points import CRASH_EXIT_CODE
+from busi.scenarios.client import BusiClient
 from saga import branch_token
 
 _product_ids = itertools.count(10_000 + (os.getpid() % 1000) * 100)

@@ -3,7 +3,7 @@ token here, so that what is checked is their input (test_branch_auth.py: without
 
 import pytest
 
-from busi.orders import orders_of_gid
+from busi.adapters.orders import orders_of_gid
 
 GID_QUERY = {"gid": "bad-input-gid", "trans_type": "msg", "branch_id": "01", "op": "action"}
 ORDER = {"user_id": 1, "product_id": 1, "amount": 1}
@@ -18,7 +18,8 @@ def cases(product):
     """(method, path, query, request kwargs, what the error must mention)"""
     order = {**ORDER, "product_id": product}
     return [
-        ("GET", "flashSales", {"user_id": "", "product_id": 987654321}, {}, "unknown product_id"),
+        ("GET", "flashSales", {"product_id": 987654321}, {}, "unknown product_id"),
+        ("GET", "flashSales", {"user_id": "", "product_id": product}, {}, "empty user_id"),
         ("GET", "flashSales", {"user_id": "abc", "product_id": product}, {}, "user_id must be an integer"),
         ("POST", "flashSales", {"user_id": "1.5", "product_id": product}, {}, "user_id must be an integer"),
         ("POST", "flashSales", {"user_id": "0", "product_id": product}, {}, "user_id must be between"),
@@ -91,7 +92,7 @@ def test_unknown_path_and_method_are_json_too(busi, config):
 
 
 def test_what_gunicorn_refuses_itself_is_json_too(busi, config):
-    """A request line over gunicorn's 4094-byte limit never reaches Flask (busi/gunicorn_conf.py)."""
+    """A request line over gunicorn's 4094-byte limit never reaches Flask (busi/server/gunicorn_conf.py)."""
     response = busi.session.get(f"{config.busi_url}/stock", params={"x": "a" * 5000})
     assert response.status_code == 400
     assert response.headers["Content-Type"] == "application/json"

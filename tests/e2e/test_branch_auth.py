@@ -5,8 +5,8 @@ import uuid
 
 import pytest
 
-from busi.orders import orders_of_gid
-from busi.stock import new_gid
+from busi.adapters.orders import orders_of_gid
+from busi.adapters.stock import new_gid
 from saga import branch_token
 from saga.barrier_redis import barrier_key
 from tests.conftest import wait_until

@@ -48,3 +48,28 @@ def test_workers_dying_together_leave_the_server_up(busi, config, new_product):
     assert busi.get("health").status_code == 200
     assert [(d / "gunicorn.pid").read_text() for d in instance_dirs(config)] == arbiters
     assert wait_until(lambda: busi.order_count(product) == 4, RECOVERY_DEADLINE_S)
+
+
+def test_a_reset_waits_for_the_unit_in_flight_and_no_late_order_enters_the_new_sale(busi, dtm, new_product):
+    """The crash's unit is deducted and its order not yet created when the reset comes: the
+    reset waits for DTM's back-query to create it, then deletes it with the old sale."""
+    product = new_product(3)
+    assert busi.crash_purchase(user_id=5, product_id=product) is None
+    assert busi.order_count(product) == 0  # in flight
+    drills = [t["gid"] for t in busi.get("live", product_id=product).json()["transactions"] if t["crash_drill"]]
+    [gid] = [gid for gid in drills if gid.startswith(f"{{p{product}}}-")]
+
+    answer = busi.reset(4, product)
+    assert answer["settled_in_flight"] == 1 and answer["waited_s"] > 0, answer
+    assert wait_until(lambda: dtm.query(gid)["transaction"]["status"] == "succeed", 5)  # nothing more will come
+    assert (busi.stock(product), busi.order_count(product)) == (4, 0)
+    assert busi.reset(4, product)["settled_in_flight"] == 0  # nothing left in flight: no wait
+
+
+def test_a_restock_waits_for_the_unit_in_flight_then_sees_its_order(busi, new_product):
+    product = new_product(3)
+    assert busi.crash_purchase(user_id=5, product_id=product) is None
+    restock = busi.session.put(f"{busi.url}/products/{product}/inventory", params={"stock": 10}, timeout=60)
+    # The order arrived while the restock waited; it awaits payment and may expire: refused, unchanged.
+    assert restock.status_code == 409 and "await payment" in restock.json()["error"], restock.text
+    assert (busi.stock(product), busi.order_count(product)) == (2, 1)

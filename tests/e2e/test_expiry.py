@@ -5,7 +5,7 @@ leaves exactly one winner with the money and the units balanced."""
 from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
 
-from busi import expiry
+from busi.domain import expiry
 from crash_sim.__main__ import main
 from tests.conftest import wait_until
 from tests.e2e.conftest import worker_crashes

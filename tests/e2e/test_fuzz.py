@@ -1,4 +1,4 @@
-"""Property-based calls generated from busi/openapi.yaml (schemathesis), valid and invalid,
+"""Property-based calls generated from busi/entrypoints/openapi.yaml (schemathesis), valid and invalid,
 against the live service: no 5xx, every error a JSON object, and nothing created or changed.
 
 The generated calls carry no valid branch token, so the branches must refuse every one; a
@@ -12,11 +12,11 @@ import schemathesis
 from hypothesis import HealthCheck, settings
 from sqlalchemy import bindparam, text
 
-from busi.orders import sql
-from busi.stock import stock_key
-from busi.strategies import STRATEGIES
-from busi.strategies.mysql_stock import MySQLStock
-from busi.strategies.twostores import KIND as TWOSTORES
+from busi.adapters.orders import sql
+from busi.adapters.stock import stock_key
+from busi.domain.strategies import STRATEGIES
+from busi.domain.strategies.mysql_stock import MySQLStock
+from busi.domain.strategies.twostores import KIND as TWOSTORES
 from saga.barrier_redis import barrier_key
 
 DEMO = r"^/(reset|flashSales-batch|flashSales-compare|flashSales-crash|pay-crash)$"

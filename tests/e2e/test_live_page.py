@@ -16,7 +16,7 @@ DEADLINE_MS = 30_000  # the crashed purchase's order comes with DTM's back-query
 @pytest.fixture(scope="module")
 def browser():
     if not shutil.which(CHROMIUM):
-        pytest.fail(f"no {CHROMIUM}: apt-get install -y chromium (.ci/run does it as root)")
+        pytest.fail(f"no {CHROMIUM}: apt-get install -y chromium (make test does it as root)")
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True)
         yield browser

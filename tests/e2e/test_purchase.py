@@ -4,11 +4,12 @@ import uuid
 
 import pytest
 
-from busi import create_app, flash_sale, services
-from busi.orders import orders_of_gid
-from busi.stock import new_gid, stock_key
-from busi.strategies import SoldOut
-from crash_sim import audit
+from busi import create_app, services
+from busi.adapters.orders import orders_of_gid
+from busi.adapters.stock import new_gid, stock_key
+from busi.domain import flash_sale
+from busi.domain.strategies import SoldOut
+from busi.scenarios import dtm_records
 from saga import DtmDuplicated, Msg
 from saga.barrier_redis import barrier_key
 from tests.conftest import wait_until
@@ -36,7 +37,7 @@ def test_sold_out_is_409_and_starts_no_transaction(busi, new_product, dtm):
     body = response.json()
     assert body["dtm_result"] == "FAILURE" and "sold out" in body["error"]
     assert "gid" not in body  # the fast path: no global transaction at all
-    assert not audit.dtm_transactions(dtm, product)
+    assert not dtm_records.dtm_transactions(dtm, product)
     assert busi.stock(product) == 0 and busi.order_count(product) == 0
 
 

@@ -1,12 +1,14 @@
 """The DTM flash-sale seed's three curl lines work as written: no parameters at all.
 A purchase without user_id buys for a new anonymous buyer, whose id the answer shows."""
 
+import re
+
 import pytest
 import requests
 
+from busi.adapters.stock import ANONYMOUS_BUYER_FROM
 from busi.config import API_PREFIX
-from busi.stock import ANONYMOUS_BUYER_FROM
-from crash_sim.client import BAD_GATEWAY
+from busi.scenarios.client import BAD_GATEWAY
 from tests.conftest import wait_until
 from tests.e2e.test_batch import EXPECTED
 from tests.e2e.test_crash import RECOVERY_DEADLINE_S
@@ -49,6 +51,27 @@ def test_flash_sales_batch_without_parameters(seed):
     assert requests.get(f"{seed}/flashSales-batch", timeout=120).text.splitlines() == EXPECTED
 
 
-def test_a_malformed_user_id_is_still_400(seed):
-    response = requests.get(f"{seed}/flashSales", params={"user_id": "seven"}, timeout=30)
-    assert response.status_code == 400 and "user_id must be an integer" in response.json()["error"]
+def test_the_seed_lines_back_to_back_print_3_then_4(busi, seed):
+    """reset, flashSales, flashSales-crash, then at once flashSales-batch: the crash's unit is
+    still in flight when the batch resets the product. The reset waits for its order, so the
+    batch's counts are its own: 3, then 4, as on a quiet product."""
+    assert requests.post(f"{seed}/reset", params={"stock": 4}, timeout=30).status_code == 200
+    assert requests.get(f"{seed}/flashSales", timeout=30).status_code == 200
+    try:
+        requests.get(f"{seed}/flashSales-crash", timeout=30)
+    except requests.ConnectionError:
+        pass  # the worker died after the deduction, as asked
+    assert busi.order_count(1) == 1  # the crash's order is not there yet: its unit is in flight
+    lines = requests.get(f"{seed}/flashSales-batch", timeout=120).text.splitlines()
+    assert re.fullmatch(r"waited \d+\.\d s for 1 unit\(s\) in flight to become orders", lines[0]), lines
+    assert lines[1:] == EXPECTED
+
+
+@pytest.mark.parametrize("user_id", ["", "seven", "0", "-1", "1.5"])
+def test_a_present_but_malformed_user_id_is_400_and_buys_nothing(busi, seed, new_product, user_id):
+    """Only a user_id left out means a new anonymous buyer; an empty one is a mistake."""
+    product = new_product(3)
+    response = requests.get(f"{seed}/flashSales", params={"user_id": user_id, "product_id": product}, timeout=30)
+    assert response.status_code == 400, response.text
+    assert "user_id" in response.json()["error"]
+    assert busi.stock(product) == 3

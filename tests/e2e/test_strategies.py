@@ -1,4 +1,4 @@
-"""The purchase strategies side by side (busi/strategies): seed 001's acceptance for every
+"""The purchase strategies side by side (busi/domain/strategies): seed 001's acceptance for every
 strategy that claims to be correct, what a crash after the first write does to each, and
 the comparison command."""
 
@@ -6,8 +6,8 @@ from collections import Counter
 
 import pytest
 
-from busi.strategies import STRATEGIES
-from crash_sim import compare
+from busi.domain.strategies import STRATEGIES
+from busi.scenarios import compare
 from crash_sim.__main__ import main
 from tests.conftest import wait_until
 from tests.e2e.conftest import worker_crashes

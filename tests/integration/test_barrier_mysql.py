@@ -5,7 +5,7 @@ import uuid
 import pytest
 from sqlalchemy import text
 
-from busi.orders import insert_order, orders_of_gid
+from busi.adapters.orders import insert_order, orders_of_gid
 from saga import BranchBarrier, DtmDuplicated, DtmFailure
 
 PRODUCT = 9001

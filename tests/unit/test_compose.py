@@ -47,9 +47,9 @@ def test_busi_listens_where_its_url_points():
 def test_mysql_gets_the_project_schema():
     mounts = [v.split(":") for v in SERVICES["mysql"]["volumes"]]
     schema = [(Path(host), target) for host, target, *_ in mounts if target.startswith("/docker-entrypoint-initdb.d/")]
-    assert len(schema) == 1 and (REPO_DIR / schema[0][0]).resolve() == REPO_DIR / "busi" / "schema.sql"
+    assert len(schema) == 1 and (REPO_DIR / schema[0][0]).resolve() == REPO_DIR / "busi" / "adapters" / "schema.sql"
     database = urlsplit(BUSI_ENV["MYSQL_URL"]).path.lstrip("/")
-    assert f"CREATE DATABASE IF NOT EXISTS {database} " in (REPO_DIR / "busi" / "schema.sql").read_text()
+    assert f"CREATE DATABASE IF NOT EXISTS {database} " in (REPO_DIR / "busi" / "adapters" / "schema.sql").read_text()
     assert database == urlsplit(Config().mysql_url).path.lstrip("/")
 
 

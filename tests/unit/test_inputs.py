@@ -2,7 +2,8 @@
 
 import pytest
 
-from busi.inputs import INT_MAX, InvalidInput, parse_int
+from busi.domain.refusals import InvalidInput
+from busi.entrypoints.inputs import INT_MAX, parse_int
 
 
 @pytest.mark.parametrize("raw, expected", [("7", 7), (7, 7), ("0", 0), (str(INT_MAX), INT_MAX)])

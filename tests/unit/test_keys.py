@@ -4,7 +4,7 @@ import re
 
 import pytest
 
-from busi.stock import new_gid, purchase_of, stock_key
+from busi.adapters.stock import new_gid, purchase_of, stock_key
 from saga.barrier import BranchBarrier, InvalidBarrier
 from saga.barrier_redis import barrier_key
 

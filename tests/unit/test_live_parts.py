@@ -1,6 +1,6 @@
 """The live page's pure parts: DTM dashboard links and the purchase totals it charts."""
 
-from busi import metrics
+from busi.adapters import metrics
 from saga import DtmClient
 
 

@@ -2,7 +2,8 @@
 
 from prometheus_client.parser import text_string_to_metric_families
 
-from busi import create_app, metrics
+from busi import create_app
+from busi.adapters import metrics
 from busi.config import Config
 
 

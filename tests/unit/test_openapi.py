@@ -1,12 +1,12 @@
-"""busi/openapi.yaml describes exactly the routes the app serves: same paths, same methods."""
+"""busi/entrypoints/openapi.yaml describes exactly the routes the app serves: same paths, same methods."""
 
 from openapi_spec_validator import validate
 
 from busi import create_app
-from busi.api import OPENAPI, openapi_path
 from busi.config import API_PREFIX, Config
-from busi.strategies import DEFAULT, STRATEGIES
-from crash_sim import crash
+from busi.domain import crash_points
+from busi.domain.strategies import DEFAULT, STRATEGIES
+from busi.entrypoints.purchases import OPENAPI, openapi_path
 
 IGNORED_METHODS = {"HEAD", "OPTIONS"}
 
@@ -45,7 +45,7 @@ def test_the_served_description_follows_the_demo_switch():
 
 def test_the_crash_points_are_the_code_s():
     at = next(p for p in OPENAPI["paths"]["/flashSales-crash"]["get"]["parameters"] if p.get("name") == "at")
-    assert at["schema"]["enum"] == list(crash.POINTS) and at["schema"]["default"] == crash.DEFAULT_POINT
+    assert at["schema"]["enum"] == list(crash_points.POINTS) and at["schema"]["default"] == crash_points.DEFAULT_POINT
 
 
 def test_the_strategies_are_the_code_s():

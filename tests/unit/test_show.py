@@ -7,7 +7,8 @@ from io import StringIO
 import pytest
 from rich.console import Console
 
-from crash_sim import audit, compare, faults, show
+from busi.scenarios import compare
+from crash_sim import audit, faults, show
 from crash_sim.__main__ import main
 from tests.e2e.test_batch import FIGURE
 

@@ -7,16 +7,16 @@ that a run of one cannot disturb another. Chosen per request by ?strategy=NAME (
 | rowlock   | rowlock_stock    | rowlock_orders   | the same in one transaction with SELECT ... FOR UPDATE        |
 | reserve   | reserve_stock    | reserve_orders   | one conditional UPDATE of available and reserved, one trans.  |
 | twostores | Redis {pN}-twostores-stock | twostores_orders | Lua deduction, then the INSERT, no transaction manager |
-| dtm       | Redis {pN}-stock | orders           | the two-phase message (busi/flash_sale.py)                    |
+| dtm       | Redis {pN}-stock | orders           | the two-phase message (busi/domain/flash_sale.py)             |
 """
 
-from busi.inputs import InvalidInput
-from busi.strategies.base import SoldOut, Strategy, UnknownProduct
-from busi.strategies.dtm import Dtm
-from busi.strategies.naive import Naive
-from busi.strategies.reserve import Reserve
-from busi.strategies.rowlock import Rowlock
-from busi.strategies.twostores import TwoStores
+from busi.domain.refusals import InvalidInput
+from busi.domain.strategies.base import SoldOut, Strategy, UnknownProduct
+from busi.domain.strategies.dtm import Dtm
+from busi.domain.strategies.naive import Naive
+from busi.domain.strategies.reserve import Reserve
+from busi.domain.strategies.rowlock import Rowlock
+from busi.domain.strategies.twostores import TwoStores
 
 STRATEGIES = {s.name: s for s in (Naive(), Rowlock(), Reserve(), TwoStores(), Dtm())}
 DEFAULT = "dtm"

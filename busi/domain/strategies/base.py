@@ -1,8 +1,8 @@
 """What every purchase strategy is: one contract, so that the endpoints, the comparison and
-the benchmark treat the five alike (busi/strategies/__init__.py lists them)."""
+the benchmark treat the five alike (busi/domain/strategies/__init__.py lists them)."""
 
-from busi import orders, stock
-from busi.inputs import InvalidInput
+from busi.adapters import orders, stock
+from busi.domain.refusals import InvalidInput
 from saga.result import DtmFailure
 
 # Every strategy's first write is its deduction; a crash right after it is the one that
@@ -47,8 +47,14 @@ class Strategy:
         """Sell one unit to user_id under gid; crash_at: one of crash_points, for the demos."""
         raise NotImplementedError
 
+    def settle(self, svc, product_id):
+        """Wait until no unit of the product is deducted without its order, before a reset or a
+        restock sets the stock; (the most units seen so, seconds waited). Every strategy but dtm
+        deducts and orders within its request, so here there is nothing to wait for."""
+        return 0, 0.0
+
     def reset(self, svc, product_id, units):
-        """The product gets `units` units and no orders (created if new)."""
+        """The product gets `units` units and no orders (created if new); settle() first."""
         raise NotImplementedError
 
     def stock(self, svc, product_id):

@@ -1,14 +1,15 @@
-"""dtm: this project's purchase, a DTM two-phase message (busi/flash_sale.py), stock in
+"""dtm: this project's purchase, a DTM two-phase message (busi/domain/flash_sale.py), stock in
 Redis behind the barrier, orders in MySQL's `orders`, created by DTM's calls to createOrder."""
 
-from busi import flash_sale, orders, stock
-from busi.strategies.base import RedisStock, SoldOut, UnknownProduct
-from crash_sim import crash
+from busi.adapters import orders, recent_transactions, stock
+from busi.domain import flash_sale, in_flight
+from busi.domain.crash_points import POINTS
+from busi.domain.strategies.base import RedisStock, SoldOut, UnknownProduct
 
 
 class Dtm(RedisStock):
     name = "dtm"
-    crash_points = tuple(crash.POINTS)
+    crash_points = tuple(POINTS)
     order_table = orders.ORDERS
 
     def refuse_early(self, svc, product_id):
@@ -23,3 +24,11 @@ class Dtm(RedisStock):
 
     def purchase(self, svc, gid, user_id, product_id, crash_at=None):
         flash_sale.purchase(svc, gid, user_id, product_id, crash_at)
+
+    def settle(self, svc, product_id):
+        """A crashed purchase's unit stays deducted without its order for seconds: wait for it."""
+        return in_flight.settle(svc, product_id)
+
+    def reset(self, svc, product_id, units):
+        super().reset(svc, product_id, units)
+        recent_transactions.forget(svc.redis, product_id)  # their orders are gone

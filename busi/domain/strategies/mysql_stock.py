@@ -1,8 +1,8 @@
 """The seeds' strategies keep stock and orders in one MySQL database: <name>_stock and
-<name>_orders (busi/schema.sql). What they share is here; each adds its purchase."""
+<name>_orders (busi/adapters/schema.sql). What they share is here; each adds its purchase."""
 
-from busi import orders
-from busi.strategies.base import Strategy, UnknownProduct
+from busi.adapters import orders
+from busi.domain.strategies.base import Strategy, UnknownProduct
 
 _RESET_STOCK = (
     "INSERT INTO {table} (product_id, stored, reserved, available) VALUES (:p, :units, 0, :units) "

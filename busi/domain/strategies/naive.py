@@ -4,9 +4,9 @@ while another's deduction is not yet committed sees the old quantity and passes 
 The UPDATE then waits for the row and subtracts from the newest value, so two buyers of the
 last unit both get it and the stock goes negative, as in the 12.12 sale."""
 
-from busi.strategies.base import AFTER_FIRST_WRITE, SoldOut
-from busi.strategies.mysql_stock import MySQLStock
-from crash_sim import crash
+from busi.domain import crash_points
+from busi.domain.strategies.base import AFTER_FIRST_WRITE, SoldOut
+from busi.domain.strategies.mysql_stock import MySQLStock
 
 
 class Naive(MySQLStock):
@@ -17,5 +17,5 @@ class Naive(MySQLStock):
             if self.available(conn, product_id) < 1:
                 raise SoldOut(product_id)
             self.take_one(conn, product_id)  # another buyer may have taken the unit since the read
-            crash.point(crash_at, AFTER_FIRST_WRITE, gid)
+            crash_points.point(crash_at, AFTER_FIRST_WRITE, gid)
             self.insert_order(conn, gid, user_id, product_id)

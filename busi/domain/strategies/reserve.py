@@ -2,10 +2,10 @@
 to reserved (payment would later take it from stored), the order in the same transaction:
 the check and the deduction are one statement, so no read can go stale between them."""
 
-from busi import orders
-from busi.strategies.base import AFTER_FIRST_WRITE, SoldOut
-from busi.strategies.mysql_stock import MySQLStock
-from crash_sim import crash
+from busi.adapters import orders
+from busi.domain import crash_points
+from busi.domain.strategies.base import AFTER_FIRST_WRITE, SoldOut
+from busi.domain.strategies.mysql_stock import MySQLStock
 
 _RESERVE = (
     "UPDATE {table} SET available = available - 1, reserved = reserved + 1 WHERE product_id = :p AND available >= 1"
@@ -20,5 +20,5 @@ class Reserve(MySQLStock):
             if conn.execute(orders.sql(_RESERVE, self.stock_table), {"p": product_id}).rowcount == 0:
                 self.available(conn, product_id)  # UnknownProduct when there is no row at all
                 raise SoldOut(product_id)
-            crash.point(crash_at, AFTER_FIRST_WRITE, gid)
+            crash_points.point(crash_at, AFTER_FIRST_WRITE, gid)
             self.insert_order(conn, gid, user_id, product_id)

@@ -2,9 +2,9 @@
 SELECT ... FOR UPDATE. Every buyer of a product waits for the row in turn; a crash rolls
 the whole transaction back, so nothing is lost."""
 
-from busi.strategies.base import AFTER_FIRST_WRITE, SoldOut
-from busi.strategies.mysql_stock import MySQLStock
-from crash_sim import crash
+from busi.domain import crash_points
+from busi.domain.strategies.base import AFTER_FIRST_WRITE, SoldOut
+from busi.domain.strategies.mysql_stock import MySQLStock
 
 
 class Rowlock(MySQLStock):
@@ -15,5 +15,5 @@ class Rowlock(MySQLStock):
             if self.available(conn, product_id, lock="FOR UPDATE") < 1:
                 raise SoldOut(product_id)
             self.take_one(conn, product_id)
-            crash.point(crash_at, AFTER_FIRST_WRITE, gid)
+            crash_points.point(crash_at, AFTER_FIRST_WRITE, gid)
             self.insert_order(conn, gid, user_id, product_id)

@@ -3,9 +3,9 @@ atomically (no oversell), then the order is inserted in MySQL: two stores, no tr
 manager. A process that dies between the two, or a MySQL that refuses the insert, leaves a
 unit deducted with no order: lost to the sale."""
 
-from busi import orders, stock
-from busi.strategies.base import AFTER_FIRST_WRITE, RedisStock, SoldOut, UnknownProduct
-from crash_sim import crash
+from busi.adapters import orders, stock
+from busi.domain import crash_points
+from busi.domain.strategies.base import AFTER_FIRST_WRITE, RedisStock, SoldOut, UnknownProduct
 
 KIND = "twostores"  # its stock key is {pN}-twostores-stock
 # -1: no such key (unknown product), 0: sold out, 1: one unit taken.
@@ -33,6 +33,6 @@ class TwoStores(RedisStock):
             raise UnknownProduct(product_id, self.name)
         if taken == 0:
             raise SoldOut(product_id)
-        crash.point(crash_at, AFTER_FIRST_WRITE, gid)
+        crash_points.point(crash_at, AFTER_FIRST_WRITE, gid)
         with svc.mysql.begin() as conn:
             orders.insert_order(conn, gid, user_id, product_id, 1, table=self.order_table)

@@ -1,0 +1,52 @@
+"""Units in flight: deducted in Redis, their order not yet in MySQL. A crashed purchase's unit
+stays in flight until DTM's back-query creates its order, 3-7 s later.
+
+A reset or a restock sets the stock. If it did so while a unit is in flight, that unit's order
+would land after it and be counted against the new stock: 5 orders for 4 units. So both wait
+until the product has no unit in flight (settle), and say how long they waited.
+"""
+
+import time
+
+from busi.adapters import orders, recent_transactions, stock
+from saga import DtmFailure
+from saga.barrier_redis import local_transactions_done
+
+# A crashed purchase settles 3-7 s after the crash (flash_sale.TIMEOUT_TO_FAIL_S and DTM's cron);
+# a createOrder that failed once is retried 8 s later. Past this, something is down.
+SETTLE_DEADLINE_S = 30
+POLL_INTERVAL_S = 0.1
+
+
+class StillInFlight(DtmFailure):
+    """Units stayed in flight past the deadline: a 409, and the stock was not touched."""
+
+
+def units_in_flight(svc, gids):
+    """{product_id: units} among these purchase gids: deducted, and no order yet."""
+    products = {gid: purchase[0] for gid in gids if (purchase := stock.purchase_of(gid))}
+    ordered = orders.gids_with_orders(svc.mysql, products)
+    pending = [gid for gid in products if gid not in ordered]
+    units = {}
+    for gid, deducted in zip(pending, local_transactions_done(svc.redis, pending), strict=True):
+        if deducted:
+            units[products[gid]] = units.get(products[gid], 0) + stock.STOCK_AMOUNT_PER_ORDER
+    return units
+
+
+def settle(svc, product_id, deadline_s=SETTLE_DEADLINE_S):
+    """Wait until none of the product's recent purchases has a unit in flight. Returns (the
+    most units seen in flight, the seconds waited); StillInFlight after deadline_s."""
+    start, most = time.monotonic(), 0
+    while True:
+        units = units_in_flight(svc, recent_transactions.purchases_of(svc.redis, product_id)).get(product_id, 0)
+        most = max(most, units)
+        waited = time.monotonic() - start
+        if not units:
+            return most, waited
+        if waited > deadline_s:
+            raise StillInFlight(
+                f"{units} units of product {product_id} are still in flight after {deadline_s} s (deducted, "
+                "no order yet): DTM settles them once it, MySQL and this service are reachable; try again then"
+            )
+        time.sleep(POLL_INTERVAL_S)
