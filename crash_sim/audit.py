@@ -8,7 +8,8 @@ from datetime import datetime
 from sqlalchemy import text
 
 from busi.adapters.stock import stock_key
-from busi.scenarios.dtm_records import FINAL, dtm_transactions, purchases
+from busi.scenarios.dtm_records import dtm_transactions, purchases
+from saga.dtm_client import FINAL
 
 _ORDER_GIDS = text("SELECT gid FROM orders WHERE product_id = :p")
 

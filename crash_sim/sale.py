@@ -17,6 +17,7 @@ from busi.domain import expiry, payment
 from busi.scenarios import dtm_records, wait
 from busi.scenarios.client import BusiClient
 from saga import DtmClient
+from saga.dtm_client import FINAL
 
 PRICE, OPENING = Decimal("10.00"), Decimal("100.00")
 PAY_WITHIN_S = 15  # long enough for the payers (a crashed one is retried 5-8 s later), short enough to watch
@@ -131,7 +132,7 @@ def read_sheet(client, dtm, product, initial, start, since_s):
         refunds,
         refunded,
         sum(balance < 0 for balance in balances.values()),
-        sum(t["status"] not in dtm_records.FINAL for t in transactions.values()),
+        sum(t["status"] not in FINAL for t in transactions.values()),
         won,
     )
 
@@ -145,4 +146,4 @@ def charged_then_refunded(branches):
 def _settled(client, dtm, product, since_s):
     created = client.get("orders", product_id=product).json()["by_status"].get("created", 0)
     transactions = dtm_records.dtm_transactions(dtm, product, since_s)
-    return not created and all(t["status"] in dtm_records.FINAL for t in transactions.values())
+    return not created and all(t["status"] in FINAL for t in transactions.values())

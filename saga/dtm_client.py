@@ -18,6 +18,7 @@ from saga.result import DtmError, check_response
 # DTM's own default per-call timeout; also what we ask DTM to use when it calls us.
 REQUEST_TIMEOUT_S = 3
 _JSON = {"Content-Type": "application/json"}
+FINAL = frozenset({"succeed", "failed"})  # a global transaction's final statuses; prepared, submitted, aborting are not
 API_PATH = "/api/dtmsvr"  # a DTM URL's path; the server's own pages (its dashboard) are outside it
 
 

@@ -11,6 +11,7 @@ import time
 from busi.adapters import orders, recent_transactions, stock
 from saga import DtmFailure
 from saga.barrier_redis import local_transactions_done
+from saga.dtm_client import FINAL
 
 # A crashed purchase settles 3-7 s after the crash (flash_sale.TIMEOUT_TO_FAIL_S and DTM's cron);
 # a createOrder that failed once is retried 8 s later. Past this, something is down.
@@ -23,13 +24,17 @@ class StillInFlight(DtmFailure):
 
 
 def units_in_flight(svc, gids):
-    """{product_id: units} among these purchase gids: deducted, and no order yet."""
+    """{product_id: units} among these purchase gids: deducted, no order yet, and DTM not done
+    with the purchase. Once DTM has finished it, no order can come any more: an order missing
+    then was deleted (a reset from a stack with another Redis, on the same MySQL), not late."""
     products = {gid: purchase[0] for gid in gids if (purchase := stock.purchase_of(gid))}
     ordered = orders.gids_with_orders(svc.mysql, products)
     pending = [gid for gid in products if gid not in ordered]
+    deducted = [gid for gid, done in zip(pending, local_transactions_done(svc.redis, pending), strict=True) if done]
     units = {}
-    for gid, deducted in zip(pending, local_transactions_done(svc.redis, pending), strict=True):
-        if deducted:
+    for gid in deducted:  # few: a purchase's order follows its deduction within milliseconds
+        status = (svc.dtm.transaction(gid) or {}).get("status")
+        if status is not None and status not in FINAL:
             units[products[gid]] = units.get(products[gid], 0) + stock.STOCK_AMOUNT_PER_ORDER
     return units
 

@@ -15,6 +15,7 @@ import requests
 from busi.scenarios import dtm_records, wait
 from busi.scenarios.client import BAD_GATEWAY, TIMEOUT_S, BusiClient, pooled_session
 from saga import DtmClient
+from saga.dtm_client import FINAL
 
 STOCK, BUYERS, CONCURRENCY = 100, 1000, 50
 PRODUCT_ID = 999_200  # each strategy keeps its own stock and orders, so one id serves all
@@ -125,7 +126,7 @@ class Comparison:
 
         def finished():
             purchases = dtm_records.purchases(dtm_records.dtm_transactions(self.dtm, PRODUCT_ID, since_s))
-            return all(t["status"] in dtm_records.FINAL for t in purchases.values())
+            return all(t["status"] in FINAL for t in purchases.values())
 
         wait.until(finished, RECOVERY_DEADLINE_S, "DTM finishing the sale", interval_s=0.5)
 

@@ -4,8 +4,6 @@ on and what the auditor (crash_sim/audit.py) checks against the stores."""
 from busi.adapters.stock import hash_tag
 from busi.domain.expiry import is_expiry_trigger
 
-FINAL = {"succeed", "failed"}  # DTM's final statuses; prepared, submitted, aborting are not
-
 
 def dtm_transactions(dtm, product_id, since_s=None):
     """gid -> DTM's record of each of the product's transactions (their gids share its prefix).

@@ -2,6 +2,8 @@
 
 from concurrent.futures import ThreadPoolExecutor
 
+from sqlalchemy import text
+
 from tests.conftest import wait_until
 from tests.e2e.conftest import instance_dirs, worker_crashes
 
@@ -73,3 +75,15 @@ def test_a_restock_waits_for_the_unit_in_flight_then_sees_its_order(busi, new_pr
     # The order arrived while the restock waited; it awaits payment and may expire: refused, unchanged.
     assert restock.status_code == 409 and "await payment" in restock.json()["error"], restock.text
     assert (busi.stock(product), busi.order_count(product)) == (2, 1)
+
+
+def test_a_deduction_whose_order_was_deleted_is_not_in_flight(busi, dtm, mysql, new_product):
+    """An order deleted by a reset from a stack with another Redis (the HA stack shares this
+    MySQL): DTM has finished the purchase, so no order can come, and a reset must not wait."""
+    product = new_product(2)
+    gid = busi.purchase(1, product).json()["gid"]
+    assert wait_until(lambda: (dtm.transaction(gid) or {}).get("status") == "succeed", 10)
+    with mysql.begin() as conn:
+        conn.execute(text("DELETE FROM orders WHERE gid = :gid"), {"gid": gid})
+    answer = busi.reset(2, product)
+    assert answer["settled_in_flight"] == 0 and answer["waited_s"] < 1, answer
