@@ -16,6 +16,8 @@ from busi.config import API_PREFIX, SECRET_FILE, Config
 from busi.scenarios.client import BusiClient
 from saga import DtmClient, RedisBarrier
 
+MAX_BODY_BYTES = 64 * 1024
+
 
 @dataclass
 class Services:
@@ -40,6 +42,12 @@ def create_app(config=None):
     from busi.adapters import metrics
 
     app = Flask(__name__, static_folder=None)  # an API: no /static route
+    # A body past this is refused with a 413 (errors.py), before it is read: no request of
+    # this API carries more than a few hundred bytes.
+    app.config["MAX_CONTENT_LENGTH"] = MAX_BODY_BYTES
+    # Werkzeug answers a path with "//" by a redirect to an absolute URL built from the
+    # request's Host header, which a caller chooses: such a path is a 404 instead.
+    app.url_map.merge_slashes = False
     client = redis_client.connect(config)
     app.extensions["busi"] = Services(
         config=config,

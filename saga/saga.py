@@ -20,9 +20,12 @@ class Saga(Trans, DtmcliSaga):
     """dtmcli's Saga keeps the steps (add(payload, action, compensate)) and payloads; submit
     goes through the pooled DtmClient. Sequential only: dtmcli's concurrent mode is broken."""
 
-    def __init__(self, client, gid, retry_interval=0, branch_headers=None):
+    def __init__(self, client, gid, retry_interval=0, branch_headers=None, branch_secret=None):
         DtmcliSaga.__init__(self, client.url, gid)
-        self._use(client, retry_interval=retry_interval, branch_headers=branch_headers)
+        self._use(client, retry_interval=retry_interval, branch_headers=branch_headers, branch_secret=branch_secret)
+
+    def add(self, payload, action_url, compensate_url):
+        return DtmcliSaga.add(self, self._sealed(payload, action_url, compensate_url), action_url, compensate_url)
 
     def submit_and_wait(self):
         """Submit and let DTM run the saga before answering. Returns if it succeeded; raises

@@ -97,6 +97,15 @@ def order(engine, gid=None, order_id=None):
     return dict(row) if row else None
 
 
+def age_s(engine, gid):
+    """Seconds since the dtm strategy's order of gid was created, by the database's clock."""
+    with engine.connect() as conn:
+        return conn.execute(
+            text("SELECT TIMESTAMPDIFF(MICROSECOND, create_time, NOW(3)) / 1e6 FROM orders WHERE gid = :gid"),
+            {"gid": gid},
+        ).scalar_one()
+
+
 def move(conn, gid, from_status, to_status):
     """Change the order's status only if it is from_status: True if it changed. The one
     conditional UPDATE is what makes payment and expiry exclusive: only one can move it."""

@@ -15,8 +15,8 @@ derive from the order's, so a second trigger finds the same saga and doubles not
 
 import logging
 
-from busi.adapters import orders, stock
-from saga import DtmFailure, Msg, Saga, branch_token
+from busi.adapters import orders, products, stock
+from saga import DtmFailure, DtmOngoing, Msg, Saga
 
 log = logging.getLogger(__name__)
 RETRY_INTERVAL_S = 5
@@ -48,14 +48,10 @@ def is_expiry_saga(gid):
     return gid.endswith(SAGA_SUFFIX)
 
 
-def _headers(svc, gid):
-    return branch_token.headers(svc.config.branch_secret, gid)
-
-
 def register(svc, order_gid, product_id, window_s):
     """The delayed message that will start the expiry of order_gid; idempotent."""
     gid = trigger_gid(order_gid)
-    msg = Msg(svc.dtm, gid, retry_interval=RETRY_INTERVAL_S, branch_headers=_headers(svc, gid), delay_s=window_s)
+    msg = Msg(svc.dtm, gid, retry_interval=RETRY_INTERVAL_S, delay_s=window_s, branch_secret=svc.config.branch_secret)
     msg.add({"order_gid": order_gid, "product_id": product_id}, f"{svc.config.busi_url}/expireOrder")
     try:
         msg.submit()
@@ -63,15 +59,25 @@ def register(svc, order_gid, product_id, window_s):
         log.info("gid=%s expiry trigger already registered: %s", gid, err)
 
 
+def payment_window_s(svc, product_id):
+    product = products.get(svc.mysql, product_id)
+    return (product and product["pay_within_s"]) or svc.config.pay_within_s
+
+
 def start(svc, order_gid, product_id):
-    """The trigger's branch: start the expiry saga if the order still waits for payment."""
+    """The trigger's branch: start the expiry saga if the order still waits for payment.
+    DTM calls it once the window has closed; a call before that (a replay of DTM's call by
+    someone who read it from DTM's API) is told to come back later (425), and changes nothing."""
     order = orders.order(svc.mysql, gid=order_gid)
     if order is None or order["status"] != orders.CREATED:
         log.info("gid=%s no expiry: the order is %s", order_gid, order and order["status"])
         return
+    left_s = payment_window_s(svc, product_id) - orders.age_s(svc.mysql, order_gid)
+    if left_s > 0:
+        raise DtmOngoing(f"the payment window of order {order_gid} closes in {left_s:.1f} s: not expired yet")
     gid = saga_gid(order_gid)
     busi = svc.config.busi_url
-    saga = Saga(svc.dtm, gid, retry_interval=RETRY_INTERVAL_S, branch_headers=_headers(svc, gid))
+    saga = Saga(svc.dtm, gid, retry_interval=RETRY_INTERVAL_S, branch_secret=svc.config.branch_secret)
     payload = {"order_gid": order_gid, "product_id": product_id}
     saga.add(payload, f"{busi}/cancelOrder", f"{busi}/cancelOrderCompensate")
     saga.add(payload, f"{busi}/restock", f"{busi}/restockCompensate")

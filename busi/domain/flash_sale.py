@@ -7,10 +7,10 @@ create_order(): the msg's branch, which DTM calls until it answers 200; it also 
 
 import logging
 
-from busi.adapters import metrics, orders, products, stock
+from busi.adapters import metrics, orders, stock
 from busi.domain import crash_points, expiry
 from busi.domain.strategies.base import SoldOut
-from saga import DtmDuplicated, DtmFailure, Msg, branch_token
+from saga import DtmDuplicated, DtmFailure, Msg
 
 log = logging.getLogger(__name__)
 
@@ -31,11 +31,14 @@ def purchase(svc, gid, user_id, product_id, crash_at=None):
     raises SoldOut, DtmDuplicated, or an error whose outcome DTM will settle.
     crash_at: a crash point (busi.domain.crash_points.POINTS) this purchase dies at, for the demos."""
     busi_url = svc.config.busi_url
-    branch_headers = branch_token.headers(svc.config.branch_secret, gid)
-    if crash_at in crash_points.BRANCH_POINTS:
-        branch_headers[crash_points.HEADER] = crash_at
+    branch_headers = {crash_points.HEADER: crash_at} if crash_at in crash_points.BRANCH_POINTS else {}
     msg = Msg(
-        svc.dtm, gid, timeout_to_fail=TIMEOUT_TO_FAIL_S, retry_interval=RETRY_INTERVAL_S, branch_headers=branch_headers
+        svc.dtm,
+        gid,
+        timeout_to_fail=TIMEOUT_TO_FAIL_S,
+        retry_interval=RETRY_INTERVAL_S,
+        branch_headers=branch_headers,
+        branch_secret=svc.config.branch_secret,
     )
     msg.add(
         {"user_id": user_id, "product_id": product_id, "amount": stock.STOCK_AMOUNT_PER_ORDER},
@@ -66,10 +69,5 @@ def create_order(svc, barrier, user_id, product_id, amount, crash_at=None):
         metrics.ORDERS_CREATED.inc()
         crash_points.point(crash_at, "after_order_commit", barrier.gid)
     # On every delivery, not only the first: a process that died after the commit left none.
-    expiry.register(svc, barrier.gid, product_id, payment_window_s(svc, product_id))
+    expiry.register(svc, barrier.gid, product_id, expiry.payment_window_s(svc, product_id))
     return created
-
-
-def payment_window_s(svc, product_id):
-    product = products.get(svc.mysql, product_id)
-    return (product and product["pay_within_s"]) or svc.config.pay_within_s

@@ -15,7 +15,7 @@ import uuid
 from busi.adapters import orders, products, wallets
 from busi.adapters.stock import hash_tag
 from busi.domain import crash_points
-from saga import DtmFailure, Saga, branch_token
+from saga import DtmFailure, Saga
 
 log = logging.getLogger(__name__)
 RETRY_INTERVAL_S = 5  # a branch that errs (MySQL down) is retried after this, doubling
@@ -48,10 +48,10 @@ def pay(svc, order, gid, crash_at=None):
     price = price_of(svc, order)
     payload = {"user_id": order["user_id"], "order_gid": order["gid"], "price": str(price)}
     busi = svc.config.busi_url
-    headers = branch_token.headers(svc.config.branch_secret, gid)
-    if crash_at in crash_points.PAY_POINTS:
-        headers[crash_points.HEADER] = crash_at
-    saga = Saga(svc.dtm, gid, retry_interval=RETRY_INTERVAL_S, branch_headers=headers)
+    headers = {crash_points.HEADER: crash_at} if crash_at in crash_points.PAY_POINTS else {}
+    saga = Saga(
+        svc.dtm, gid, retry_interval=RETRY_INTERVAL_S, branch_headers=headers, branch_secret=svc.config.branch_secret
+    )
     saga.add(payload, f"{busi}/charge", f"{busi}/chargeCompensate")
     saga.add(payload, f"{busi}/markPaid", f"{busi}/markPaidCompensate")
     log.info("gid=%s paying order %s: %s from user %s", gid, order["gid"], price, order["user_id"])

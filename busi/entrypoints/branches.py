@@ -5,7 +5,10 @@ action with its compensation.
 
 Every request to this blueprint is authenticated before anything is read or written: the
 Dtm-Branch-Token header must be HMAC(BRANCH_SECRET, gid) (saga/branch_token.py). Without it
-anyone could create an order that no stock backs, or roll back a purchase in flight.
+anyone could create an order that no stock backs, or roll back a purchase in flight. And a
+branch's payload must carry the seal made for that branch (saga/branch_seal.py): DTM shows
+the token to anyone who reads its API, and the token alone would open every branch of the
+transaction, with any payload.
 """
 
 import logging
@@ -17,7 +20,7 @@ from busi.adapters import metrics
 from busi.domain import crash_points, expiry, flash_sale, payment
 from busi.entrypoints.inputs import INT_COLUMN_MAX, json_object, parse_int, parse_money, parse_text
 from busi.entrypoints.purchases import ANY
-from saga import BranchBarrier, branch_token
+from saga import BranchBarrier, branch_seal, branch_token
 from saga.result import success
 
 log = logging.getLogger(__name__)
@@ -47,11 +50,24 @@ def count(response):
     return response
 
 
+def sealed_call():
+    """The barrier of this branch call and its payload, once the payload's seal shows that it
+    was built for exactly this gid, branch, endpoint and op (saga/branch_seal.py)."""
+    barrier = BranchBarrier.from_query(request.args)
+    called = request.path.rsplit("/", 1)[-1]
+    secret = services().config.branch_secret
+    try:
+        payload = branch_seal.verify(secret, barrier.gid, barrier.branch_id, barrier.op, called, json_object())
+    except branch_seal.InvalidSeal as err:
+        log.warning("refused %s from %s (gid=%.128r): %s", request.path, request.remote_addr, barrier.gid, err)
+        raise
+    return barrier, payload
+
+
 @bp.route("/createOrder", methods=ANY)
 def create_order():
     """The message's branch. DTM posts the payload and retries until it gets a 200."""
-    barrier = BranchBarrier.from_query(request.args)
-    payload = json_object()
+    barrier, payload = sealed_call()
     user_id = parse_int(payload, "user_id", minimum=1)
     product_id = parse_int(payload, "product_id", minimum=1)
     amount = parse_int(payload, "amount", minimum=1, maximum=INT_COLUMN_MAX)
@@ -74,14 +90,14 @@ def armed_crash():
 
 def saga_call(*names):
     """The barrier of a saga branch call and the named fields of its payload, checked."""
-    payload = json_object()
+    barrier, payload = sealed_call()
     parse = {
         "user_id": lambda: parse_int(payload, "user_id", minimum=1),
         "product_id": lambda: parse_int(payload, "product_id", minimum=1),
         "order_gid": lambda: parse_text(payload, "order_gid", 128),
         "price": lambda: parse_money(payload, "price"),
     }
-    return BranchBarrier.from_query(request.args), [parse[name]() for name in names]
+    return barrier, [parse[name]() for name in names]
 
 
 def charge(svc, barrier, user_id, price):

@@ -14,7 +14,7 @@ from busi.adapters import products, wallets
 from busi.domain import crash_points
 from busi.domain.refusals import InvalidInput
 from busi.domain.strategies import STRATEGIES, strategy_of
-from busi.entrypoints.inputs import INT_COLUMN_MAX, params, parse_int, parse_money
+from busi.entrypoints.inputs import INT_COLUMN_MAX, absent, params, parse_int, parse_money
 from busi.entrypoints.purchases import ANY, purchase_answer
 from busi.entrypoints.shop import pay_answer
 from busi.scenarios import compare
@@ -30,8 +30,8 @@ def flash_sales_crash():
     this worker, right after the deduction attempt, before submit or abort)."""
     values = params()
     strategy = strategy_of(values)
-    at = values.get("at") or crash_points.DEFAULT_POINT
-    if at not in strategy.crash_points:
+    at = crash_points.DEFAULT_POINT if absent(values, "at") else values["at"]
+    if not isinstance(at, str) or at not in strategy.crash_points:
         raise InvalidInput(
             f"unknown crash point at={at!r} for strategy {strategy.name}: use one of {', '.join(strategy.crash_points)}"
         )
@@ -42,8 +42,9 @@ def flash_sales_crash():
 def pay_crash():
     """Like pay, but the charge branch's process dies after its commit (at=after_charge):
     DTM's retry finds the charge done and goes on to markPaid."""
-    at = params().get("at") or "after_charge"
-    if at not in crash_points.PAY_POINTS:
+    values = params()
+    at = "after_charge" if absent(values, "at") else values["at"]
+    if not isinstance(at, str) or at not in crash_points.PAY_POINTS:
         raise InvalidInput(f"unknown crash point at={at!r}: use one of {', '.join(crash_points.PAY_POINTS)}")
     return pay_answer(crash_at=at)
 

@@ -2,7 +2,7 @@
 
 import logging
 
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from busi.domain.refusals import InvalidInput, NotFound
 from saga import InvalidBarrier, InvalidToken
@@ -24,6 +24,11 @@ def register(app):
     @app.errorhandler(InvalidToken)
     def not_from_dtm(err):
         return {"error": scrub(err)}, 401
+
+    @app.errorhandler(RequestEntityTooLarge)
+    def too_large(err):
+        limit = app.config["MAX_CONTENT_LENGTH"]
+        return {"error": f"the body is over {limit} bytes: no request of this API needs more"}, 413
 
     @app.errorhandler(HTTPException)
     def http_error(err):

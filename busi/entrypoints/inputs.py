@@ -21,11 +21,24 @@ def params():
 
 
 def json_object():
-    """The request body as a JSON object."""
+    """The request body as a JSON object, its texts valid UTF-8."""
     body = request.get_json(silent=True)
     if not isinstance(body, dict):
         raise InvalidInput('the body must be a JSON object, e.g. {"user_id": 1, "product_id": 1, "amount": 1}')
+    for name, value in body.items():
+        for text in (name, value):
+            # JSON may escape a lone surrogate ("\ud800"): valid JSON, but no text a store can keep.
+            if isinstance(text, str) and not _is_utf8(text):
+                raise InvalidInput(f"the body's {name.encode(errors='replace').decode()!r} is not valid UTF-8 text")
     return body
+
+
+def _is_utf8(text):
+    try:
+        text.encode()
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def absent(values, name):

@@ -9,7 +9,7 @@ import requests
 
 from busi.domain.crash_points import CRASH_EXIT_CODE
 from busi.scenarios.client import BusiClient
-from saga import branch_token
+from saga import branch_seal, branch_token
 
 _product_ids = itertools.count(10_000 + (os.getpid() % 1000) * 100)
 
@@ -41,6 +41,15 @@ def new_product(busi):
 def signed(config):
     """signed(gid) -> the headers DTM sends with a branch call of gid (its branch token)."""
     return lambda gid: branch_token.headers(config.branch_secret, gid)
+
+
+@pytest.fixture
+def sealed(config):
+    """sealed(gid, branch_id, payload, action, compensate="") -> the payload as the service seals
+    it for that branch of gid (saga/branch_seal.py), as DTM then sends it."""
+    return lambda gid, branch, payload, action, compensate="": branch_seal.seal(
+        config.branch_secret, gid, branch, payload, action, compensate
+    )
 
 
 def instance_dirs(config):

@@ -42,20 +42,36 @@ def test_a_paid_order_keeps_its_unit(busi, new_product, dtm):
     assert dtm.query(expiry.saga_gid(gid))["transaction"] is None  # the trigger found nothing to do
 
 
-def test_a_second_trigger_doubles_nothing(busi, new_product, signed, dtm):
-    product, [gid] = sale(busi, new_product, [73], window_s=3600)  # DTM's own trigger stays far away
+def test_a_second_trigger_doubles_nothing(busi, new_product, signed, sealed, dtm):
+    product, [gid] = sale(busi, new_product, [73], window_s=1)
     trigger = expiry.trigger_gid(gid)
+    assert wait_until(lambda: (dtm.query(expiry.saga_gid(gid))["transaction"] or {}).get("status") == "succeed", 30)
     query = {"gid": trigger, "trans_type": "msg", "branch_id": "01", "op": "action"}
-    for _ in range(2):  # the expiry's branch, delivered twice
+    for _ in range(2):  # DTM's call of the trigger's branch, delivered twice more
         response = busi.session.post(
             f"{busi.url}/expireOrder",
             params=query,
             headers=signed(trigger),
-            json={"order_gid": gid, "product_id": product},
+            json=sealed(trigger, "01", {"order_gid": gid, "product_id": product}, "expireOrder"),
         )
         assert response.status_code == 200, response.text
-    assert wait_until(lambda: (dtm.query(expiry.saga_gid(gid))["transaction"] or {}).get("status") == "succeed", 15)
     assert order_status(busi, product, gid) == "cancelled" and busi.stock(product) == 1
+
+
+def test_the_trigger_s_call_replayed_before_the_window_closes_is_425_and_cancels_nothing(
+    busi, new_product, signed, sealed
+):
+    """DTM's API shows the trigger's payload and token: replayed early, it must not expire the order."""
+    product, [gid] = sale(busi, new_product, [75], window_s=3600)
+    trigger = expiry.trigger_gid(gid)
+    response = busi.session.post(
+        f"{busi.url}/expireOrder",
+        params={"gid": trigger, "trans_type": "msg", "branch_id": "01", "op": "action"},
+        headers=signed(trigger),
+        json=sealed(trigger, "01", {"order_gid": gid, "product_id": product}, "expireOrder"),
+    )
+    assert response.status_code == 425 and "not expired yet" in response.json()["error"], response.text
+    assert order_status(busi, product, gid) == "created" and busi.stock(product) == 0
 
 
 def test_payment_racing_the_expiry_has_one_winner_per_order(busi, new_product, dtm):
@@ -105,13 +121,16 @@ def test_a_trigger_lost_with_its_process_is_registered_on_dtm_s_retry(busi, new_
     assert wait_until(lambda: busi.stock(product) == 1, 5)
 
 
-def test_restock_s_compensation_succeeds_when_the_stock_key_is_gone(busi, signed):
+def test_restock_s_compensation_succeeds_when_the_stock_key_is_gone(busi, signed, sealed):
     """Only a Redis that lost its data has no stock key; the restock then says no, and its
     compensation must not: DTM would retry it forever and hold up its other work."""
     gid = "{p999999991}-test-expire"
     query = {"gid": gid, "trans_type": "saga", "branch_id": "02"}
     for op, path, answer in (("action", "restock", 409), ("compensate", "restockCompensate", 200)):
         response = busi.session.post(
-            f"{busi.url}/{path}", params={**query, "op": op}, headers=signed(gid), json={"product_id": 999_999_991}
+            f"{busi.url}/{path}",
+            params={**query, "op": op},
+            headers=signed(gid),
+            json=sealed(gid, "02", {"product_id": 999_999_991}, "restock", "restockCompensate"),
         )
         assert response.status_code == answer, response.text

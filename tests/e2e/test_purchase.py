@@ -53,11 +53,11 @@ def test_a_deduction_refused_by_the_script_aborts_its_message(config, dtm, redis
     assert dtm.query(gid)["transaction"]["status"] == "failed"
 
 
-def test_create_order_delivered_twice_makes_one_order(busi, config, mysql, new_product, signed):
+def test_create_order_delivered_twice_makes_one_order(busi, config, mysql, new_product, signed, sealed):
     product = new_product(1)
     gid = f"test-{uuid.uuid4().hex}"
     query = {"gid": gid, "trans_type": "msg", "branch_id": "01", "op": "action"}
-    payload = {"user_id": 3, "product_id": product, "amount": 1}
+    payload = sealed(gid, "01", {"user_id": 3, "product_id": product, "amount": 1}, "createOrder")
     for _ in range(2):
         response = busi.session.post(f"{config.busi_url}/createOrder", params=query, json=payload, headers=signed(gid))
         assert response.status_code == 200 and response.json() == {"dtm_result": "SUCCESS"}
@@ -73,7 +73,7 @@ def test_back_query_before_the_deduction(busi, config, dtm, redis, redis_barrier
     assert response.status_code == 409
     assert redis.get(barrier_key(gid, "00", "msg", "01")) == b"rollback"
 
-    msg = Msg(dtm, gid, branch_headers=signed(gid)).add(
+    msg = Msg(dtm, gid, branch_secret=config.branch_secret).add(
         {"user_id": 1, "product_id": product, "amount": 1}, f"{config.busi_url}/createOrder"
     )
     deduct = lambda barrier: redis_barrier.check_adjust_amount(barrier, stock_key(product), -1)  # noqa: E731
@@ -88,7 +88,7 @@ def test_an_unknown_outcome_is_settled_by_the_back_query(busi, config, dtm, mysq
     """The deduction commits but its reply is lost: DoAndSubmit asks the back-query and submits."""
     product = new_product(2)
     gid = new_gid(product)
-    msg = Msg(dtm, gid, branch_headers=signed(gid)).add(
+    msg = Msg(dtm, gid, branch_secret=config.branch_secret).add(
         {"user_id": 1, "product_id": product, "amount": 1}, f"{config.busi_url}/createOrder"
     )
 

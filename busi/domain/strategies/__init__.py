@@ -27,6 +27,6 @@ __all__ = ["DEFAULT", "STRATEGIES", "SoldOut", "Strategy", "UnknownProduct", "st
 def strategy_of(values):
     """The strategy a request names (?strategy=), the default when it names none."""
     name = values.get("strategy") or DEFAULT
-    if name not in STRATEGIES:
+    if not isinstance(name, str) or name not in STRATEGIES:
         raise InvalidInput(f"unknown strategy={name!r}: use one of {', '.join(STRATEGIES)}")
     return STRATEGIES[name]
