@@ -21,7 +21,8 @@ settings=$("$PY" -P busi/config.py) || { echo "stack: error: cannot read the con
 eval "$settings"
 DTM_VERSION=v1.19.0
 DTM_MODULE=github.com/dtm-labs/dtm
-DTM_BIN="$RUN_DIR/bin/dtm-$DTM_VERSION-dashboard"  # its own name: a binary built without it is not reused
+# Its own name: a binary built without the dashboard or the loopback patch is not reused.
+DTM_BIN="$RUN_DIR/bin/dtm-$DTM_VERSION-dashboard-loopback"
 mkdir -p "$RUN_DIR"
 source scripts/ha.sh  # the HA stack's servers (HA=1)
 
@@ -150,6 +151,11 @@ dtm_build() {
   # main.go embeds admin/dist, which the module ships empty (then `/` is proxied to an
   # internet host): build the dashboard into a writable copy of the source first.
   rm -rf "$src" && cp -r "$module" "$src" && chmod -R u+w "$src"
+  # DTM has no listen-address setting: it serves HTTP and gRPC on every interface
+  # (dtmsvr/svr.go: ":%d"). Its API hands every transaction's branch token to whoever asks,
+  # and can submit or abort any transaction, so here it listens on loopback only.
+  sed -i 's/fmt.Sprintf(":%d", conf.HTTPPort)/fmt.Sprintf("127.0.0.1:%d", conf.HTTPPort)/; s/fmt.Sprintf(":%d", conf.GrpcPort)/fmt.Sprintf("127.0.0.1:%d", conf.GrpcPort)/' "$src/dtmsvr/svr.go"
+  [ "$(grep -c '"127.0.0.1:%d"' "$src/dtmsvr/svr.go")" = 2 ] || die "DTM's dtmsvr/svr.go has changed: the loopback patch no longer applies"
   # Exactly the UI's lock file. Its `resolved` URLs name a mirror this machine cannot reach:
   # --replace-registry-host=always fetches the same versions (and checks the same integrity
   # hashes) from the configured registry. It pins vite 3.2.11 beside @vitejs/plugin-vue 4.2.3,
@@ -314,7 +320,8 @@ case "${1:-}" in
       stop "$dir/gunicorn.pid" gunicorn "business service ($dir)"
       reap_orphaned_workers "$dir"
     done
-    for dir in "$RUN_DIR"/dtm "$RUN_DIR"/dtm-[0-9]; do [ -d "$dir" ] && stop "$dir/dtm.pid" "$DTM_BIN" "DTM ($dir)"; done
+    # Any build of ours, an older binary name too, so that `up` then starts the current one.
+    for dir in "$RUN_DIR"/dtm "$RUN_DIR"/dtm-[0-9]; do [ -d "$dir" ] && stop "$dir/dtm.pid" "$RUN_DIR/bin/dtm-" "DTM ($dir)"; done
     stop "$RUN_DIR/mysql/mysqld.pid" mariadbd MariaDB
     for dir in "$RUN_DIR"/redis "$RUN_DIR"/redis-[0-9]*; do [ -d "$dir" ] && stop "$dir/redis.pid" redis-server "Redis ($dir)"; done
     true
