@@ -22,7 +22,9 @@ SAGA, MSG = {"trans_type": "saga"}, {"trans_type": "msg"}
 def from_dtm(dtm, gid, branch_id, op="action"):
     """(the token DTM sends with gid's branches, the payload of one branch), read from DTM's API."""
     record = dtm.query(gid)
-    token = record["transaction"]["branch_headers"][branch_token.HEADER]
+    # The SQL store (the HA stack) keeps the options, branch_headers among them, in one column.
+    trans = {**record["transaction"], **json.loads(record["transaction"].get("options") or "{}")}
+    token = trans["branch_headers"][branch_token.HEADER]
     [branch] = [b for b in record["branches"] if b["branch_id"] == branch_id and b["op"] == op]
     return {branch_token.HEADER: token}, json.loads(base64.b64decode(branch["bin_data"]))
 
