@@ -41,10 +41,13 @@ def units_in_flight(svc, gids):
 
 def settle(svc, product_id, deadline_s=SETTLE_DEADLINE_S):
     """Wait until none of the product's recent purchases has a unit in flight. Returns (the
-    most units seen in flight, the seconds waited); StillInFlight after deadline_s."""
+    most units seen in flight, the seconds waited); StillInFlight after deadline_s. The
+    purchases are those started before the call: one started since belongs to what comes
+    after it, and a busy sale must not hold the wait open."""
     start, most = time.monotonic(), 0
+    purchases = recent_transactions.purchases_of(svc.redis, product_id)  # read once, not per poll
     while True:
-        units = units_in_flight(svc, recent_transactions.purchases_of(svc.redis, product_id)).get(product_id, 0)
+        units = units_in_flight(svc, purchases).get(product_id, 0)
         most = max(most, units)
         waited = time.monotonic() - start
         if not units:

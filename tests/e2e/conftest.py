@@ -2,6 +2,7 @@
 
 import itertools
 import os
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -10,6 +11,7 @@ import requests
 from busi.domain.crash_points import CRASH_EXIT_CODE
 from busi.scenarios.client import BusiClient
 from saga import branch_seal, branch_token
+from tests.conftest import wait_until
 
 _product_ids = itertools.count(10_000 + (os.getpid() % 1000) * 100)
 
@@ -50,6 +52,39 @@ def sealed(config):
     return lambda gid, branch, payload, action, compensate="": branch_seal.seal(
         config.branch_secret, gid, branch, payload, action, compensate
     )
+
+
+# Payment: an order of a fresh product at PRICE, and what its buyer and the order look like.
+PRICE = Decimal("12.50")
+ORDER_DEADLINE_S = 10
+
+
+@pytest.fixture
+def order_of(busi, new_product):
+    """order_of(user_id, balance="100.00") -> the gid of a fresh order of a new product at PRICE,
+    its buyer's wallet reset to `balance`."""
+
+    def buy(user_id, balance="100.00"):
+        product = new_product(5)
+        busi.post("reset", stock=5, product_id=product, price=str(PRICE), balance=balance).raise_for_status()
+        gid = busi.purchase(user_id, product).json()["gid"]
+        assert wait_until(lambda: order_status(busi, product, gid), ORDER_DEADLINE_S) == "created"
+        return gid
+
+    return buy
+
+
+def order_status(busi, product, gid):
+    orders = busi.get("orders", product_id=product).json()["latest"]
+    return next((o["status"] for o in orders if o["gid"] == gid), None)
+
+
+def wallet(busi, user_id):
+    return Decimal(busi.get("wallet", user_id=user_id).json()["balance"])
+
+
+def product_of(gid):
+    return int(gid.split("}")[0][2:])
 
 
 def instance_dirs(config):

@@ -14,7 +14,7 @@ import pytest
 from busi.domain import expiry
 from saga import branch_token
 from tests.conftest import wait_until
-from tests.e2e.test_payment import PRICE, order_of, order_status, product_of, wallet  # noqa: F401 - a fixture
+from tests.e2e.conftest import PRICE, order_status, product_of, wallet
 
 SAGA, MSG = {"trans_type": "saga"}, {"trans_type": "msg"}
 
@@ -39,7 +39,7 @@ def call(busi, endpoint, gid, branch_id, op, headers, payload, trans=SAGA):
 
 
 @pytest.fixture
-def paid(busi, dtm, order_of):  # noqa: F811 - order_of is test_payment's fixture
+def paid(busi, dtm, order_of):
     """A paid order of user 66 and its payment saga's gid, as DTM has them."""
     gid = order_of(user_id=66)
     answer = busi.post("pay", gid=gid)
@@ -71,7 +71,7 @@ def test_the_charge_cannot_be_turned_on_another_wallet(busi, dtm, paid):
     assert response.status_code == 401 and wallet(busi, 67) == other
 
 
-def test_mark_paid_cannot_mark_another_order(busi, dtm, paid, order_of):  # noqa: F811
+def test_mark_paid_cannot_mark_another_order(busi, dtm, paid, order_of):
     _, saga = paid
     unpaid = order_of(user_id=68)
     headers, payload = from_dtm(dtm, saga, "02")

@@ -8,8 +8,7 @@ from decimal import Decimal
 from busi.domain import expiry
 from crash_sim.__main__ import main
 from tests.conftest import wait_until
-from tests.e2e.conftest import worker_crashes
-from tests.e2e.test_payment import PRICE, order_status, wallet
+from tests.e2e.conftest import PRICE, order_status, wallet, worker_crashes
 
 WINDOW_S = 2
 EXPIRY_DEADLINE_S = 30  # the window, then DTM's cron (every ~3 s), then the saga

@@ -7,37 +7,7 @@ from decimal import Decimal
 import pytest
 
 from tests.conftest import wait_until
-
-PRICE = Decimal("12.50")
-ORDER_DEADLINE_S = 10
-
-
-@pytest.fixture
-def order_of(busi, new_product):
-    """order_of(user_id, balance="100.00") -> the gid of a fresh order of a new product at PRICE,
-    its buyer's wallet reset to `balance`."""
-
-    def buy(user_id, balance="100.00"):
-        product = new_product(5)
-        busi.post("reset", stock=5, product_id=product, price=str(PRICE), balance=balance).raise_for_status()
-        gid = busi.purchase(user_id, product).json()["gid"]
-        assert wait_until(lambda: order_status(busi, product, gid), ORDER_DEADLINE_S) == "created"
-        return gid
-
-    return buy
-
-
-def order_status(busi, product, gid):
-    orders = busi.get("orders", product_id=product).json()["latest"]
-    return next((o["status"] for o in orders if o["gid"] == gid), None)
-
-
-def wallet(busi, user_id):
-    return Decimal(busi.get("wallet", user_id=user_id).json()["balance"])
-
-
-def product_of(gid):
-    return int(gid.split("}")[0][2:])
+from tests.e2e.conftest import PRICE, order_status, product_of, wallet
 
 
 def test_pay_charges_the_price_and_marks_the_order_paid(busi, order_of):
