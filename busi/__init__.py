@@ -12,11 +12,13 @@ from sqlalchemy.engine import Engine
 
 from busi.adapters import recent_transactions, redis_client
 from busi.adapters.orders import make_engine
-from busi.config import API_PREFIX, SECRET_FILE, Config
+from busi.config import API_PREFIX, SECRET_FILES, Config
+from busi.domain.credentials import Credentials
 from busi.scenarios.client import BusiClient
 from saga import DtmClient, RedisBarrier
 
 MAX_BODY_BYTES = 64 * 1024
+MIN_SECRET_CHARS = 32
 
 
 @dataclass
@@ -28,16 +30,19 @@ class Services:
     mysql: Engine
     dtm: DtmClient
     redis_barrier: RedisBarrier
-    busi: BusiClient  # this service's own API, for the batch simulation
+    credentials: Credentials
+    busi: BusiClient  # this service's own API, for the batch simulation, as the operator
 
 
 def create_app(config=None):
     config = config or Config.from_env()
-    if not config.branch_secret:
-        raise ValueError(
-            f"no branch secret: set BRANCH_SECRET, or run `scripts/stack.sh up`, which writes "
-            f"one to {config.run_dir}/{SECRET_FILE}"
-        )
+    for secret, file in SECRET_FILES.items():
+        if len(getattr(config, secret)) < MIN_SECRET_CHARS:  # a short one could be guessed from a signed sample
+            raise ValueError(
+                f"no {secret.replace('_', ' ')} of {MIN_SECRET_CHARS} characters or more: set {secret.upper()}, "
+                f"e.g. $(openssl rand -hex 32), or run `scripts/stack.sh up`, which writes one to "
+                f"{config.run_dir}/{file}"
+            )
     # Here, not at the top: gunicorn_conf imports busi before it sets metrics' folder.
     from busi.adapters import metrics
 
@@ -49,6 +54,7 @@ def create_app(config=None):
     # request's Host header, which a caller chooses: such a path is a 404 instead.
     app.url_map.merge_slashes = False
     client = redis_client.connect(config)
+    credentials = Credentials.of(config)
     app.extensions["busi"] = Services(
         config=config,
         redis=client,
@@ -59,7 +65,8 @@ def create_app(config=None):
             on_trans=lambda op, trans: recent_transactions.remember(client, op, trans),
         ),
         redis_barrier=RedisBarrier(client),
-        busi=BusiClient(config.busi_url),
+        credentials=credentials,
+        busi=BusiClient(config.busi_url, credentials.for_operator),
     )
     from busi.entrypoints import api_docs, branches, demo, errors, live, purchases, shop
 

@@ -11,6 +11,9 @@
 | BUSI_WORKERS  | 8                                               | gunicorn sync workers (at least 2)      |
 | RUN_DIR       | .run in the repository                          | local servers' data, logs, pid files    |
 | BRANCH_SECRET | read from $RUN_DIR/branch_secret (stack.sh)     | key of the branch tokens DTM sends back |
+| AUTH_SECRET   | read from $RUN_DIR/auth_secret (stack.sh)       | key of the buyers' and operator's credentials |
+| OPERATOR_OPEN | 1 if BUSI_HOST is loopback, else 0              | 1: operator endpoints need no credential |
+| CREDENTIAL_TTL_S | 86400                                        | how long a credential is good for       |
 | DEMO_ENDPOINTS| 1                                               | 0: reset, batch, crashes, POST wallet 404|
 | PAY_WITHIN_S  | 900                                             | an order unpaid this long is cancelled  |
 | HA            | 0                                               | 1: the HA stack (scripts/ha.sh)         |
@@ -21,10 +24,13 @@ stack script then starts nothing for it. `python -m busi config` prints the reso
 values as shell assignments, which is how scripts/stack.sh reads this same table (all but
 the secret); the script runs this file itself, which imports no Flask, so that each call
 (a fault's kill among them) starts in 0.1 s instead of 1 s. BRANCH_SECRET signs the token
-that only DTM can send back to the branches; the local stack writes a random one to
-$RUN_DIR/branch_secret on first start.
+that only DTM can send back to the branches, AUTH_SECRET the credentials of buyers and of
+the operator (docs/security.md); the local stack writes a random one of each to $RUN_DIR on
+first start. A service that listens off loopback must not leave the operator endpoints open:
+the configuration is refused if it would.
 """
 
+import ipaddress
 import os
 import shlex
 import sys
@@ -34,7 +40,8 @@ from urllib.parse import urlsplit
 
 REPO_DIR = Path(__file__).resolve().parent.parent
 API_PREFIX = "/api/busi"
-SECRET_FILE = "branch_secret"  # in RUN_DIR, written by scripts/stack.sh
+# In RUN_DIR, written by scripts/stack.sh: the file each secret is read from when it is not set.
+SECRET_FILES = {"branch_secret": "branch_secret", "auth_secret": "auth_secret"}
 # What HA=1 changes (scripts/ha.sh starts these): BUSI_URL and DTM_URL stay, as HAProxy
 # listens there, in front of two services and two DTM servers.
 HA_DEFAULTS = {"redis_url": "redis://127.0.0.1:7001/0", "redis_cluster": True}
@@ -55,6 +62,9 @@ class Config:
     busi_workers: int = 8
     run_dir: str = str(REPO_DIR / ".run")
     branch_secret: str = ""
+    auth_secret: str = ""
+    operator_open: bool = True  # from_env: by default, whether busi_host is a loopback address
+    credential_ttl_s: int = 86400
     demo_endpoints: bool = True
     pay_within_s: int = 900  # a product may set its own (products.pay_within_s)
     ha: bool = False
@@ -76,8 +86,10 @@ class Config:
             values[f"local_{name}"] = f"{name.upper()}_URL" not in env
         if "run_dir" in values:  # scripts cd elsewhere; a relative path would move with them
             values["run_dir"] = os.path.abspath(values["run_dir"])
-        if not values.get("branch_secret"):
-            values["branch_secret"] = _read_secret(Path(values.get("run_dir", cls.run_dir)) / SECRET_FILE)
+        for secret, file in SECRET_FILES.items():
+            if not values.get(secret):
+                values[secret] = _read_secret(Path(values.get("run_dir", cls.run_dir)) / file)
+        values.setdefault("operator_open", is_loopback(values.get("busi_host", cls.busi_host)))
         config = cls(**values)
         if not config.busi_url:
             config = _replace(config, busi_url=f"http://127.0.0.1:{config.busi_port}{API_PREFIX}")
@@ -86,6 +98,12 @@ class Config:
                 "BUSI_WORKERS must be at least 2: the batch endpoint holds one "
                 "worker while the purchases it fires need another"
             )
+        if config.operator_open and not is_loopback(config.busi_host):
+            raise ValueError(
+                f"BUSI_HOST={config.busi_host} is reachable from other hosts, and OPERATOR_OPEN=1 would let anyone "
+                "there reset the sale, restock and set balances: leave OPERATOR_OPEN unset (or 0) and send "
+                "the operator credential (python -m busi credential operator; docs/security.md)"
+            )
         return config
 
     def port_of(self, url_field):
@@ -93,11 +111,21 @@ class Config:
         return urlsplit(getattr(self, url_field)).port
 
 
+def is_loopback(host):
+    """Whether a listen address is reachable from this machine only."""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:  # a host name other than localhost: it may resolve anywhere
+        return False
+
+
 def _read_secret(path):
     try:
         return path.read_text().strip()
     except FileNotFoundError:
-        return ""  # create_app refuses to start without one; unit tests need none
+        return ""  # create_app refuses to start without them; unit tests need none
 
 
 def _parse(name, raw, kind):
@@ -121,7 +149,7 @@ def shell_lines(config):
     """The config as `NAME=value` lines that a shell script can eval."""
     lines = []
     for field in fields(config):
-        if field.name == "branch_secret":  # the shell has no use for it; keep it out of ps and logs
+        if field.name in SECRET_FILES:  # the shell has no use for them; keep them out of ps and logs
             continue
         value = getattr(config, field.name)
         if isinstance(value, bool):

@@ -21,7 +21,7 @@ from busi.config import Config
 from busi.domain.strategies import STRATEGIES
 from busi.scenarios import compare
 from busi.scenarios.batch import BatchError, run_batch
-from busi.scenarios.client import BusiClient
+from busi.scenarios.client import operator_client
 from crash_sim import faults, scale, show
 from crash_sim.bench import SECTIONS, run_bench
 from crash_sim.sale import Sheet, run_sale
@@ -69,11 +69,13 @@ def main(argv=None):
     if args.command == "sale":
         lines = run_sale(config, args.stock, args.buyers, args.pay, args.short, args.crash)
     elif args.command == "bench":
-        lines = run_bench(args.url, args.dtm_url, config.redis_url, [s for s in args.only if s != "scale"])
+        lines = run_bench(
+            operator_client(config, args.url), args.dtm_url, config.redis_url, [s for s in args.only if s != "scale"]
+        )
         if "scale" in args.only:  # the HA stack's pieces, one at a time (docs/scale.md)
             lines = itertools.chain(lines, scale.run(config))
     else:
-        lines = run_batch(BusiClient(args.url), args.stock, args.buyers, args.product_id)
+        lines = run_batch(operator_client(config, args.url), args.stock, args.buyers, args.product_id)
     return print_lines(args.command, lines)
 
 

@@ -25,7 +25,6 @@ import redis as redis_lib
 from dtmcli.dtmimp import trans_call_dtm
 
 from busi.scenarios import wait
-from busi.scenarios.client import BusiClient
 from crash_sim import show, wrk
 from saga import DtmClient, Msg
 
@@ -70,19 +69,17 @@ def dtm(dtm_url, pairs):
     yield f"  pooled / per call: {pooled / per_call:.2f}x"
 
 
-def fsync(busi_url, redis_url, seconds, rounds):
+def fsync(client, redis_url, seconds, rounds):
     redis = redis_lib.Redis.from_url(redis_url)
-    BusiClient(busi_url).post(
-        "reset", stock=10**9, product_id=FSYNC_PRODUCT, pay_within_s=UNPAID_FOR_S
-    ).raise_for_status()
-    url = f"{busi_url}/flashSales?user_id=1&product_id={FSYNC_PRODUCT}"
+    client.post("reset", stock=10**9, product_id=FSYNC_PRODUCT, pay_within_s=UNPAID_FOR_S).raise_for_status()
+    url = f"{client.url}/flashSales?user_id=1&product_id={FSYNC_PRODUCT}"
     yield f"success path under wrk (16 connections, {seconds} s a run, {rounds} pairs, ABBA order)"
     pairs = []
     for pair in range(rounds):
         loads = {}
         for mode in FSYNC_MODES if pair % 2 == 0 else reversed(FSYNC_MODES):
             with appendfsync(redis, mode):
-                loads[mode] = wrk.run(url, seconds)
+                loads[mode] = wrk.run(url, seconds, headers=client.header_lines())
             yield f"  appendfsync {mode:8}  {loads[mode].line()}"
         pairs.append(loads["always"].rate / loads["everysec"].rate)
     yield (
@@ -132,11 +129,11 @@ def appendfsync(redis, mode):
         redis.config_set("appendfsync", "always")
 
 
-def ratios(busi_url, dtm_url, seconds, rounds=2, connections=50):
+def ratios(client, dtm_url, seconds, rounds=2, connections=50):
     """Every load `rounds` times, the order reversed each round (A B C .. C B A), so that a
     drift of the shared machine weighs the same on both sides of every ratio; a load's rate
-    is the mean over the rounds."""
-    client = BusiClient(busi_url)
+    is the mean over the rounds. client: the operator's BusiClient."""
+    busi_url = client.url
     dtm_base = dtm_url.rsplit("/api/", 1)[0]
 
     def purchases(strategy, stock):
@@ -146,7 +143,9 @@ def ratios(busi_url, dtm_url, seconds, rounds=2, connections=50):
                 "reset", stock=stock, product_id=RATIO_PRODUCT, strategy=strategy, pay_within_s=UNPAID_FOR_S
             ).raise_for_status()
             load = wrk.run(
-                f"{busi_url}/flashSales?strategy={strategy}&product_id={RATIO_PRODUCT}&user_id=1", seconds, connections
+                f"{busi_url}/flashSales?strategy={strategy}&product_id={RATIO_PRODUCT}&user_id=1",
+                *(seconds, connections),
+                headers=client.header_lines(),
             )
             if stock:  # dtm creates its orders after answering: they must keep up, or the rate flatters it
                 orders_caught_up(client, strategy, load.requests - load.non_2xx)
@@ -229,7 +228,7 @@ def bare_msgs(busi_url, dtm_url, seconds, connections):
 
 
 def run_bench(
-    busi_url,
+    client,
     dtm_url,
     redis_url,
     sections=SECTIONS,
@@ -240,8 +239,8 @@ def run_bench(
     ratio_rounds=2,
 ):
     if "ratios" in sections:
-        yield from ratios(busi_url, dtm_url, ratio_seconds, ratio_rounds)
+        yield from ratios(client, dtm_url, ratio_seconds, ratio_rounds)
     if "dtm" in sections:
         yield from dtm(dtm_url, pairs)
     if "fsync" in sections:
-        yield from fsync(busi_url, redis_url, fsync_seconds, fsync_rounds)
+        yield from fsync(client, redis_url, fsync_seconds, fsync_rounds)

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import requests
 
-from busi.scenarios.client import TIMEOUT_S, pooled_session
+from busi.scenarios.client import TIMEOUT_S
 
 RETRY_PAUSE_S = 0.1
 
@@ -29,8 +29,9 @@ class Outcome:
 
 
 class Crowd:
-    def __init__(self, busi_url, product_id, buyers, concurrency, arrivals_per_s, deadline_s):
-        self.url = busi_url.rstrip("/")
+    def __init__(self, client, product_id, buyers, concurrency, arrivals_per_s, deadline_s):
+        """client: a BusiClient that may act for every buyer (the operator's)."""
+        self.client = client
         self.product_id = product_id
         self.buyers = buyers
         self.concurrency = concurrency
@@ -49,7 +50,7 @@ class Crowd:
         """All shoppers, until each has an answer or the deadline; their outcomes."""
         start = time.monotonic()
         deadline = start + self.deadline_s
-        session = pooled_session(self.concurrency)
+        session = self.client.pooled_session(self.concurrency)
         with session, ThreadPoolExecutor(max_workers=self.concurrency) as pool:
             return list(pool.map(lambda user: self._shop(session, user, start, deadline), range(1, self.buyers + 1)))
 
@@ -76,7 +77,7 @@ class Crowd:
         except IndexError:
             path = "flashSales"
         try:
-            response = session.post(f"{self.url}/{path}", params=params, timeout=TIMEOUT_S)
+            response = session.post(f"{self.client.url}/{path}", params=params, timeout=TIMEOUT_S)
         except requests.RequestException:
             return None, None
         if response.status_code not in (200, 409):

@@ -17,7 +17,7 @@ from busi.adapters import redis_client
 from busi.adapters.orders import make_engine
 from busi.adapters.stock import stock_key
 from busi.scenarios import dtm_records
-from busi.scenarios.client import BusiClient
+from busi.scenarios.client import operator_client
 from crash_sim import audit, stack
 from crash_sim.crowd import Crowd
 from saga import DtmClient
@@ -152,7 +152,7 @@ class Matrix:
     def __init__(self, config, buyers=BUYERS, stock=STOCK, concurrency=CONCURRENCY):
         self.config = config
         self.buyers, self.stock, self.concurrency = buyers, stock, concurrency
-        self.busi = BusiClient(config.busi_url)
+        self.busi = operator_client(config)
         self.redis = redis_client.connect(config)
         self.mysql = make_engine(config.mysql_url, pool_size=2)
         self.dtm = DtmClient(config.dtm_url)
@@ -165,7 +165,7 @@ class Matrix:
     def run(self, fault, settle_deadline_s=SETTLE_DEADLINE_S):
         product, began = self._fresh_product(), time.time()
         self.busi.reset(self.stock, product)
-        crowd = Crowd(self.config.busi_url, product, self.buyers, self.concurrency, ARRIVALS_PER_S, CROWD_DEADLINE_S)
+        crowd = Crowd(self.busi, product, self.buyers, self.concurrency, ARRIVALS_PER_S, CROWD_DEADLINE_S)
         injector = _Injector(fault, crowd, sold=max(1, self.stock // 4))
         with audit.StockWatcher(self.redis, product) as watcher:
             injector.start()

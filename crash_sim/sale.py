@@ -15,7 +15,7 @@ from decimal import Decimal
 
 from busi.domain import expiry, payment
 from busi.scenarios import dtm_records, wait
-from busi.scenarios.client import BusiClient
+from busi.scenarios.client import operator_client
 from saga import DtmClient
 from saga.dtm_client import FINAL
 
@@ -72,7 +72,7 @@ class Sheet:
 
 def run_sale(config, stock=50, buyers=200, pay=0.6, short=0.1, crash=3, seed=None):
     """Yield the sale's progress, then the balance sheet's lines; the Sheet is the last item."""
-    client, rng, began = BusiClient(config.busi_url), random.Random(seed), time.time()
+    client, rng, began = operator_client(config), random.Random(seed), time.time()
     product = client.post(
         "products",
         name=f"sale of {time.strftime('%H:%M:%S')}",

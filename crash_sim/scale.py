@@ -17,7 +17,7 @@ import subprocess
 from busi.adapters import redis_client
 from busi.adapters.stock import hash_tag, stock_key
 from busi.config import API_PREFIX, HA_SERVERS
-from busi.scenarios.client import BusiClient
+from busi.scenarios.client import operator_client
 from crash_sim import bench, show, wrk
 from saga.barrier_redis import ADJUST_AMOUNT, BARRIER_EXPIRE_S, barrier_key
 from saga.dtm_client import API_PATH
@@ -51,11 +51,13 @@ def run(config, seconds=6, connections=50):
     yield "one of each piece of the HA stack, and each tier through HAProxy; all on this machine's 2 cores"
     rate, p50, port = shard_deductions(config)
     rows = [[f"Redis shard {port}: the deduction script", f"{rate:.0f}", f"{p50:.2f}", ""]]
-    client = BusiClient(config.busi_url)
+    client = operator_client(config)
     services = [(f"service :{p}", f"http://127.0.0.1:{p}{API_PREFIX}") for p in HA_SERVERS["busi_instances"]]
     for label, url in [*services, ("both services, via HAProxy", config.busi_url)]:
         client.post("reset", stock=10**9, product_id=PRODUCT, pay_within_s=bench.UNPAID_FOR_S).raise_for_status()
-        load = wrk.run(f"{url}/flashSales?product_id={PRODUCT}&user_id=1", seconds, connections)
+        load = wrk.run(
+            f"{url}/flashSales?product_id={PRODUCT}&user_id=1", seconds, connections, headers=client.header_lines()
+        )
         rows.append([f"purchases, {label}", f"{load.rate:.0f}", f"{load.p50_ms:.1f}", f"{load.p99_ms:.1f}"])
     servers = [(f"DTM :{p}", f"http://127.0.0.1:{p}{API_PATH}") for p in HA_SERVERS["dtm_servers"]]
     for label, url in [*servers, ("both DTM servers, via HAProxy", config.dtm_url)]:

@@ -28,9 +28,10 @@ class Load:
         )
 
 
-def run(url, seconds=8, connections=16, threads=2, script=None, args=()):
-    """One wrk run against url; script: a wrk Lua script, given `args`."""
+def run(url, seconds=8, connections=16, threads=2, script=None, args=(), headers=()):
+    """One wrk run against url; script: a wrk Lua script, given `args`; headers: "Name: value" lines."""
     command = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--latency"]
+    command += [arg for header in headers for arg in ("-H", header)]
     command += ["-s", str(script), url, "--", *args] if script else [url]
     before, start = resource.getrusage(resource.RUSAGE_CHILDREN), time.monotonic()
     result = subprocess.run(command, capture_output=True, text=True, timeout=seconds + 60, check=True)

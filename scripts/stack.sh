@@ -199,13 +199,16 @@ dtm_up() {
   Driver: boltdb"
 }
 
-# The key of the branch tokens (busi/config.py, BRANCH_SECRET): made once, kept in the run folder.
-branch_secret() {
-  [ -n "${BRANCH_SECRET:-}" ] && return
-  local file="$RUN_DIR/branch_secret"
-  [ -s "$file" ] && return
-  (umask 077 && "$PY" -c 'import secrets; print(secrets.token_hex(32))' >"$file")
-  say "generated the branch secret in $file"
+# The keys of the branch tokens and of the credentials (busi/config.py, BRANCH_SECRET and
+# AUTH_SECRET): each made once, kept in the run folder, readable by this user only.
+secrets() {
+  local name file
+  for name in branch_secret auth_secret; do
+    file="$RUN_DIR/$name"
+    [ -n "$(printenv "${name^^}")" ] || [ -s "$file" ] && continue
+    (umask 077 && "$PY" -c 'import secrets; print(secrets.token_hex(32))' >"$file")
+    say "generated the ${name/_/ } in $file"
+  done
 }
 
 # Workers whose master was killed (kill -9) keep the port until they notice; stop them, as
@@ -277,7 +280,7 @@ case "${1:-}" in
   up)
     need_packages
     web_assets
-    branch_secret
+    secrets
     if [ "$HA" = 1 ]; then
       [ "$LOCAL_REDIS" = 1 ] && redis_cluster_up
       [ "$LOCAL_MYSQL" = 1 ] && mysql_up

@@ -8,10 +8,26 @@ import pytest
 import redis as redis_lib
 from redis.exceptions import RedisClusterException
 
+from busi import create_app
 from busi.adapters import redis_client
 from busi.adapters.orders import make_engine
 from busi.config import Config
 from saga import DtmClient, RedisBarrier
+
+# The unit tests' app: its own secrets, not the local stack's (a fresh machine has none yet), and
+# stores at port 1, where nothing listens: a unit test that reached a store by mistake fails
+# rather than changing the running stack's data.
+TEST_SECRETS = {"BRANCH_SECRET": "test-branch-secret-" + "b" * 32, "AUTH_SECRET": "test-auth-secret-" + "a" * 32}
+NO_STORES = {
+    "DTM_URL": "http://127.0.0.1:1/api/dtmsvr",
+    "REDIS_URL": "redis://127.0.0.1:1/0",
+    "MYSQL_URL": "mysql://nobody:none@127.0.0.1:1/none",
+}
+
+
+def app_with(**env):
+    """The app as create_app builds it for this environment; its clients connect on first use only."""
+    return create_app(Config.from_env({**TEST_SECRETS, **NO_STORES, **env}))
 
 
 def wait_until(condition, timeout_s, interval_s=0.05):

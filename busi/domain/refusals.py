@@ -8,3 +8,11 @@ class InvalidInput(ValueError):
 
 class NotFound(InvalidInput):
     """An id that names nothing: answered 404."""
+
+
+class MissingCredential(InvalidInput):
+    """No credential, or one this shop did not sign or that expired: answered 401."""
+
+
+class Forbidden(InvalidInput):
+    """A valid credential, for someone else or for less: answered 403."""

@@ -1,7 +1,8 @@
 """The demo endpoints: they reset data, kill workers and run the batch simulation.
 
 Registered only when DEMO_ENDPOINTS is on (the default, for `make demo` and the tests);
-a shop deploying this pattern sets DEMO_ENDPOINTS=0, and they answer 404.
+a shop deploying this pattern sets DEMO_ENDPOINTS=0, and they answer 404. They are the
+operator's (busi/entrypoints/access.py).
 """
 
 import json
@@ -14,6 +15,7 @@ from busi.adapters import products, wallets
 from busi.domain import crash_points
 from busi.domain.refusals import InvalidInput
 from busi.domain.strategies import STRATEGIES, strategy_of
+from busi.entrypoints import access
 from busi.entrypoints.inputs import INT_COLUMN_MAX, absent, params, parse_int, parse_money
 from busi.entrypoints.purchases import ANY, purchase_answer
 from busi.entrypoints.shop import pay_answer
@@ -22,6 +24,7 @@ from busi.scenarios.batch import BatchError, run_batch
 
 log = logging.getLogger(__name__)
 bp = Blueprint("demo", __name__)
+bp.before_request(access.require_operator)
 
 
 @bp.route("/flashSales-crash", methods=ANY)

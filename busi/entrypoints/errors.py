@@ -4,7 +4,7 @@ import logging
 
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
-from busi.domain.refusals import InvalidInput, NotFound
+from busi.domain.refusals import Forbidden, InvalidInput, MissingCredential, NotFound
 from saga import InvalidBarrier, InvalidToken
 from saga.result import STATUS_ERROR, answer_for, scrub
 
@@ -20,6 +20,14 @@ def register(app):
     @app.errorhandler(NotFound)
     def not_found(err):
         return {"error": scrub(err)}, 404
+
+    @app.errorhandler(MissingCredential)
+    def no_credential(err):
+        return {"error": scrub(err)}, 401, {"WWW-Authenticate": 'Bearer realm="busi"'}
+
+    @app.errorhandler(Forbidden)
+    def forbidden(err):
+        return {"error": scrub(err)}, 403
 
     @app.errorhandler(InvalidToken)
     def not_from_dtm(err):

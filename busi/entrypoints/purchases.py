@@ -14,6 +14,7 @@ from busi.adapters import metrics, orders, stock
 from busi.config import API_PREFIX
 from busi.domain.refusals import InvalidInput
 from busi.domain.strategies import SoldOut, UnknownProduct, strategy_of
+from busi.entrypoints import access
 from busi.entrypoints.inputs import params, parse_int
 from saga.result import STATUS_ERROR, STATUS_FAILURE, answer_for, success
 
@@ -49,14 +50,12 @@ def purchase_answer(crash_at=None):
 def purchase(values, strategy, crash_at):
     product_id = parse_int(values, "product_id", default=1, minimum=1)
     svc = services()
-    if "user_id" not in values:  # left out; a user_id sent empty is a 400, not anonymous
-        user_id = stock.new_anonymous_buyer(svc.redis)
-    else:
-        user_id = parse_int(values, "user_id", minimum=1)
+    user_id, credential = buyer_of(values)
+    shown = {"user_id": user_id, **({"credential": credential} if credential else {})}
     try:
         strategy.refuse_early(svc, product_id)
     except SoldOut as err:  # no transaction was started, so there is no gid to show
-        return {**answer_for(err)[0], "user_id": user_id}, STATUS_FAILURE
+        return {**answer_for(err)[0], **shown}, STATUS_FAILURE
     gid = stock.new_gid(product_id, crash_at)
     try:
         strategy.purchase(svc, gid, user_id, product_id, crash_at)
@@ -68,8 +67,24 @@ def purchase(values, strategy, crash_at):
             log.exception(
                 "gid=%s %s purchase failed; if its deduction ran, DTM's back-query settles it", gid, strategy.name
             )
-        return {**body, "gid": gid, "user_id": user_id}, status
-    return success(gid=gid, user_id=user_id)
+        return {**body, "gid": gid, **shown}, status
+    return success(gid=gid, **shown)
+
+
+def buyer_of(values):
+    """(the buyer a purchase is for, the credential to answer with or None). user_id given: the
+    caller must hold that buyer's credential (or the operator's). Left out: the buyer of the
+    caller's credential, else a new anonymous buyer, whose credential the answer carries. A
+    user_id sent empty is a 400, not anonymous."""
+    if "user_id" in values:
+        user_id = parse_int(values, "user_id", minimum=1)
+        access.buyer(user_id)
+        return user_id, None
+    caller = access.holder()
+    if caller is not None and caller.buyer is not None:
+        return caller.buyer, None
+    user_id = stock.new_anonymous_buyer(services().redis)
+    return user_id, services().credentials.for_buyer(user_id)
 
 
 @bp.get("/stock")
@@ -79,6 +94,7 @@ def get_stock():
 
 
 @bp.get("/orders")
+@access.operator_only  # their buyers and gids are no one else's business
 def get_orders():
     strategy, product_id, _ = known_product(params())
     svc = services()

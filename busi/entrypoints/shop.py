@@ -8,8 +8,9 @@ from flask import Blueprint
 from busi import services
 from busi.adapters import orders, products, stock, wallets
 from busi.domain import payment
-from busi.domain.refusals import NotFound
+from busi.domain.refusals import MissingCredential, NotFound
 from busi.domain.strategies import DEFAULT, STRATEGIES
+from busi.entrypoints import access
 from busi.entrypoints.inputs import INT_COLUMN_MAX, absent, params, parse_int, parse_money, parse_text
 from busi.entrypoints.purchases import ANY
 from saga import DtmFailure
@@ -26,17 +27,8 @@ def pay():
 
 
 def pay_answer(crash_at=None):
-    """Pay an order, named by its purchase's gid or its id; 200 paid, 409 declined (why)."""
-    values = params()
-    if absent(values, "gid"):
-        order = orders.order(services().mysql, order_id=parse_int(values, "order_id", minimum=1))
-    else:
-        order = orders.order(services().mysql, gid=parse_text(values, "gid", 128))
-    if order is None:
-        raise NotFound(
-            "no such order: pass gid=<the purchase's gid> or order_id=<id>; its order may "
-            "still be on its way (DTM creates it right after the purchase)"
-        )
+    """Pay an order, named by its purchase's gid or its id, for its buyer; 200 paid, 409 declined (why)."""
+    order = buyers_order()
     gid = payment.new_gid(order)
     try:
         price = payment.pay(services(), order, gid, crash_at)
@@ -53,13 +45,49 @@ def pay_answer(crash_at=None):
     }
 
 
+@bp.get("/order")
+def get_order():
+    """One order, named by its purchase's gid or its id, for its buyer."""
+    return buyers_order()
+
+
+def buyers_order():
+    """The order the request names (gid= or order_id=), if the caller may act for its buyer.
+    Another buyer's order is a 404, as a missing one: a stranger learns neither that it exists
+    nor whose it is."""
+    values = params()
+    caller = access.holder()
+    if caller is None:
+        raise MissingCredential("an order is its buyer's: send `Authorization: Bearer <credential>`")
+    if absent(values, "gid"):
+        order = orders.order(services().mysql, order_id=parse_int(values, "order_id", minimum=1))
+    else:
+        order = orders.order(services().mysql, gid=parse_text(values, "gid", 128))
+    if order is None or not caller.may_act_for(order["user_id"]):
+        raise NotFound(
+            "no such order of yours: pass gid=<the purchase's gid> or order_id=<id>, with the credential "
+            "of its buyer; its order may still be on its way (DTM creates it right after the purchase)"
+        )
+    return order
+
+
 @bp.get("/wallet")
 def wallet():
-    user_id = parse_int(params(), "user_id", minimum=1)
+    """A buyer's balance: user_id, or by default the credential's buyer."""
+    values = params()
+    caller = access.holder()
+    if caller is None:
+        raise MissingCredential("a wallet is its buyer's: send `Authorization: Bearer <credential>`")
+    if "user_id" not in values and caller.buyer is not None:
+        user_id = caller.buyer
+    else:
+        user_id = parse_int(values, "user_id", minimum=1)
+    caller.require_buyer(user_id)
     return {"user_id": user_id, "balance": str(wallets.balance(services().mysql, user_id))}
 
 
 @bp.post("/products")
+@access.operator_only
 def create_product():
     values = params()
     name, price = parse_text(values, "name", NAME_MAX), parse_money(values, "price")
@@ -94,6 +122,7 @@ def get_product(product_id):
 
 
 @bp.put("/products/<int:product_id>/inventory")
+@access.operator_only
 def set_inventory(product_id):
     """Set the stock, once the product's units in flight have become orders (settle). Refused
     while orders of it await payment: each may yet expire and give its unit back, on top of

@@ -3,17 +3,45 @@
 from concurrent.futures import ThreadPoolExecutor
 
 import requests
+import requests.auth
 from requests.adapters import HTTPAdapter
+
+from busi.domain.credentials import Credentials
 
 # A purchase may wait in gunicorn's queue behind hundreds of others.
 TIMEOUT_S = 60
 BAD_GATEWAY = 502
 
 
+class Bearer(requests.auth.AuthBase):
+    """Sends `Authorization: Bearer <credential()>`: a new credential each request, so that a
+    long-lived client never sends an expired one."""
+
+    def __init__(self, credential):
+        self.credential = credential
+
+    def __call__(self, request):
+        request.headers["Authorization"] = f"Bearer {self.credential()}"
+        return request
+
+
 class BusiClient:
-    def __init__(self, busi_url):
+    """credential: a function giving the bearer credential its requests carry (e.g.
+    Credentials.for_operator, docs/security.md); None: they carry none."""
+
+    def __init__(self, busi_url, credential=None):
         self.url = busi_url.rstrip("/")
-        self.session = pooled_session(16)
+        self.auth = Bearer(credential) if credential else None
+        self.session = self.pooled_session(16)
+
+    def pooled_session(self, pool_size):
+        session = pooled_session(pool_size)
+        session.auth = self.auth
+        return session
+
+    def header_lines(self):
+        """The credential as a command line's headers (wrk -H)."""
+        return [f"Authorization: Bearer {self.auth.credential()}"] if self.auth else []
 
     def get(self, path, **params):
         return self.session.get(f"{self.url}/{path}", params=params, timeout=TIMEOUT_S)
@@ -47,7 +75,7 @@ class BusiClient:
     def purchase_many(self, user_ids, product_id=1, strategy=None):
         """One purchase per user id, all at once, each on its own connection; the
         responses in the same order."""
-        crowd = pooled_session(len(user_ids))
+        crowd = self.pooled_session(len(user_ids))
         with crowd, ThreadPoolExecutor(max_workers=len(user_ids)) as pool:
             return list(pool.map(lambda user: self.purchase(user, product_id, crowd, strategy), user_ids))
 
@@ -55,6 +83,12 @@ class BusiClient:
     def _json(response):
         response.raise_for_status()
         return response.json()
+
+
+def operator_client(config, busi_url=None):
+    """A client of config's service (or of busi_url) that acts as the operator, its credentials
+    signed with config's AUTH_SECRET (the local stack's, in $RUN_DIR/auth_secret)."""
+    return BusiClient(busi_url or config.busi_url, Credentials.of(config).for_operator)
 
 
 def pooled_session(pool_size):

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import requests
 
 from busi.scenarios import dtm_records, wait
-from busi.scenarios.client import BAD_GATEWAY, TIMEOUT_S, BusiClient, pooled_session
+from busi.scenarios.client import BAD_GATEWAY, TIMEOUT_S, operator_client
 from saga import DtmClient
 from saga.dtm_client import FINAL
 
@@ -83,19 +83,19 @@ class Sale:
 class Comparison:
     def __init__(self, config, stock=STOCK, buyers=BUYERS, concurrency=CONCURRENCY):
         self.config, self.stock, self.buyers, self.concurrency = config, stock, buyers, concurrency
-        self.client = BusiClient(config.busi_url)
+        self.client = operator_client(config)
         self.dtm = DtmClient(config.dtm_url)
 
     def run(self, strategy, crashes=0):
         self.client.reset(self.stock, PRODUCT_ID, strategy)
         began = time.time()  # DTM's records of this run are those created since
         crash_at = {round((i + 1) * self.stock / (2 * crashes + 2)) for i in range(crashes)}  # early in the sale
-        session = pooled_session(self.concurrency)
+        session = self.client.pooled_session(self.concurrency)
         start = time.monotonic()
         with session, ThreadPoolExecutor(max_workers=self.concurrency) as pool:
             answers = list(
                 pool.map(
-                    lambda user: self._buy(session, strategy, user, user in crash_at, start), range(1, self.buyers + 1)
+                    lambda buyer: self._buy(session, strategy, buyer in crash_at, start), range(1, self.buyers + 1)
                 )
             )
         if crashes:
@@ -104,14 +104,15 @@ class Comparison:
             self.stock, answers, self.client.stock(PRODUCT_ID, strategy), self.client.order_count(PRODUCT_ID, strategy)
         )
 
-    def _buy(self, session, strategy, user_id, crash, start):
+    def _buy(self, session, strategy, crash, start):
         path = "flashSales-crash" if crash else "flashSales"
         sent = time.monotonic()
         try:
             response = session.post(
                 f"{self.client.url}/{path}",
                 timeout=TIMEOUT_S,
-                params={"user_id": user_id, "product_id": PRODUCT_ID, "strategy": strategy},
+                # No user_id: a new anonymous buyer each time, so the comparison acts for no real buyer.
+                params={"product_id": PRODUCT_ID, "strategy": strategy},
             )
             status = None if response.status_code == BAD_GATEWAY else response.status_code
         except requests.ConnectionError:

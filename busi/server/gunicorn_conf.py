@@ -11,7 +11,7 @@ from pathlib import Path
 
 from gunicorn import util
 
-from busi.config import Config
+from busi.config import Config, is_loopback
 from saga.result import scrub
 
 _config = Config.from_env()
@@ -50,6 +50,25 @@ def on_starting(server):
     """A new master starts the metrics from zero: the files of dead workers would add up."""
     shutil.rmtree(_metrics_dir, ignore_errors=True)
     _metrics_dir.mkdir(parents=True)
+
+
+def when_ready(server):
+    """A -b on gunicorn's command line overrides BUSI_HOST, which Config checked: refuse here too
+    to serve the operator's endpoints without a credential on a socket other hosts can reach."""
+    exposed = [f"{host}:{port}" for host, port, *_ in _tcp_addresses(server) if not is_loopback(host)]
+    if exposed and _config.operator_open:
+        reason = (
+            f"listening on {', '.join(exposed)}, reachable from other hosts, with OPERATOR_OPEN=1: anyone there "
+            "could reset the sale. Bind 127.0.0.1, or set OPERATOR_OPEN=0 (docs/security.md)"
+        )
+        server.log.error(reason)
+        server.halt(reason=reason, exit_status=1)
+
+
+def _tcp_addresses(server):
+    """The addresses gunicorn listens on; a Unix socket's is a path, reachable from this machine only."""
+    names = [listener.sock.getsockname() for listener in server.LISTENERS]
+    return [name for name in names if isinstance(name, tuple)]
 
 
 def child_exit(server, worker):

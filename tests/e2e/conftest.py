@@ -9,7 +9,7 @@ import pytest
 import requests
 
 from busi.domain.crash_points import CRASH_EXIT_CODE
-from busi.scenarios.client import BusiClient
+from busi.scenarios.client import operator_client
 from saga import branch_seal, branch_token
 from tests.conftest import wait_until
 
@@ -18,7 +18,7 @@ _product_ids = itertools.count(10_000 + (os.getpid() % 1000) * 100)
 
 @pytest.fixture(scope="session")
 def busi(config):
-    client = BusiClient(config.busi_url)
+    client = operator_client(config)  # the operator: acts for every buyer
     try:
         client.get("health").raise_for_status()
     except requests.RequestException as err:

@@ -42,10 +42,10 @@ def test_batch_command_from_outside(config):
     assert elapsed == sorted(elapsed) and elapsed[-1] >= 3  # the back-query comes 3 s after the crash at the earliest
 
 
-def test_bench_measures_every_load_and_prints_the_four_ratios(config):
+def test_bench_measures_every_load_and_prints_the_four_ratios(config, busi):
     lines = list(
         run_bench(
-            config.busi_url,
+            busi,
             config.dtm_url,
             config.redis_url,
             ("ratios", "dtm"),
@@ -78,12 +78,10 @@ LOADS = {
 }
 
 
-def test_bench_fsync_measures_both_modes_and_restores_always(config, redis):
+def test_bench_fsync_measures_both_modes_and_restores_always(config, busi, redis):
     if config.ha:
         pytest.skip("the cost of fsync on the single Redis; docs/scale.md measures a shard")
-    lines = list(
-        run_bench(config.busi_url, config.dtm_url, config.redis_url, ("fsync",), fsync_seconds=1, fsync_rounds=1)
-    )
+    lines = list(run_bench(busi, config.dtm_url, config.redis_url, ("fsync",), fsync_seconds=1, fsync_rounds=1))
     assert [line.split()[1] for line in lines[1:3]] == ["always", "everysec"]
     assert all("non-2xx 0" in line for line in lines[1:3])  # every request of the success path bought
     assert "always / everysec, pair by pair: " in lines[3] and lines[4].startswith("Redis alone")

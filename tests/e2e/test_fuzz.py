@@ -1,10 +1,11 @@
 """Property-based calls generated from busi/entrypoints/openapi.yaml (schemathesis), valid and invalid,
 against the live service: no 5xx, every error a JSON object, and nothing created or changed.
 
-The generated calls carry no valid branch token, so the branches must refuse every one; a
-generated purchase is pointed at a product sold out in every strategy's stores, so it
-cannot take stock either. The
-demo endpoints change data or kill workers by design; test_bad_input.py covers their input.
+Each generated call is sent three times: with no credential, with a buyer's and with the
+operator's (docs/security.md). The generated calls carry no valid branch token, so the branches
+must refuse every one; a generated purchase is pointed at a product sold out in every strategy's
+stores, so it cannot take stock either. The demo endpoints change data or kill workers by
+design; test_bad_input.py covers their input.
 """
 
 import pytest
@@ -14,6 +15,7 @@ from sqlalchemy import bindparam, text
 
 from busi.adapters.orders import sql
 from busi.adapters.stock import stock_key
+from busi.domain.credentials import Credentials
 from busi.domain.strategies import STRATEGIES
 from busi.domain.strategies.mysql_stock import MySQLStock
 from busi.domain.strategies.twostores import KIND as TWOSTORES
@@ -36,6 +38,17 @@ schema = (
     .exclude(method="POST", path_regex=r"^/(products|wallet)$")
     .exclude(method="PUT")
 )
+
+
+@pytest.fixture(scope="module")
+def callers(config):
+    """The Authorization headers of the three kinds of caller."""
+    keys = Credentials.of(config)
+    return {"nobody": {}, "a buyer": bearer(keys.for_buyer(7)), "the operator": bearer(keys.for_operator())}
+
+
+def bearer(credential):
+    return {"Authorization": f"Bearer {credential}"}
 
 
 @pytest.fixture(scope="module")
@@ -95,14 +108,15 @@ def aim_purchases_at(case, product):
 
 @schema.parametrize()
 @settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
-def test_generated_calls(case, config, redis, mysql, sold_out):
+def test_generated_calls(case, config, redis, mysql, sold_out, callers):
     aim_purchases_at(case, sold_out)
     before = traces(case, redis, mysql, sold_out)
-    response = case.call(base_url=config.busi_url)
-    assert response.status_code < 500, response.text
-    if response.status_code >= 400:
-        body = response.json()
-        assert isinstance(body, dict)
-        assert isinstance(body.get("error"), str) and body["error"], body
     nothing_anywhere = ([0] * len(STRATEGIES), [0, 0, 0], b"0")
-    assert traces(case, redis, mysql, sold_out) == before == ((0, 0), 0, b"0", nothing_anywhere)
+    for caller, headers in callers.items():
+        response = case.call(base_url=config.busi_url, headers=headers)
+        assert response.status_code < 500, (caller, response.text)
+        if response.status_code >= 400:
+            body = response.json()
+            assert isinstance(body, dict)
+            assert isinstance(body.get("error"), str) and body["error"], (caller, body)
+        assert traces(case, redis, mysql, sold_out) == before == ((0, 0), 0, b"0", nothing_anywhere), caller

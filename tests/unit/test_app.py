@@ -5,12 +5,9 @@ import pytest
 
 from busi import create_app
 from busi.config import Config
+from tests.conftest import app_with
 
 DEMO = ["/api/busi/reset", "/api/busi/flashSales-batch", "/api/busi/flashSales-crash"]
-
-
-def app_with(**env):
-    return create_app(Config.from_env({"BRANCH_SECRET": "test", **env}))
 
 
 def test_demo_endpoints_are_on_by_default():

@@ -13,8 +13,8 @@ SERVICES = COMPOSE["services"]
 BUSI_ENV = SERVICES["busi"]["environment"]
 
 
-def container_ports(service):
-    return {int(mapping.split(":")[-1]) for mapping in SERVICES[service].get("ports", [])}
+# Where each listens inside its container: no store publishes a port (docs/security.md).
+CONTAINER_PORTS = {"dtm": int(SERVICES["dtm"]["environment"]["HTTP_PORT"]), "redis": 6379, "mysql": 3306, "busi": 8081}
 
 
 def test_the_four_services():
@@ -34,12 +34,12 @@ def test_busi_environment_names_are_the_config_table():
 def test_urls_name_a_service_and_its_container_port(variable, service):
     url = urlsplit(BUSI_ENV[variable])
     assert url.hostname == service
-    assert url.port in container_ports(service)
+    assert url.port == CONTAINER_PORTS[service]
 
 
 def test_busi_listens_where_its_url_points():
     config = Config.from_env({k: str(v) for k, v in BUSI_ENV.items()})
-    assert config.busi_port in container_ports("busi")
+    assert config.busi_port == CONTAINER_PORTS["busi"]
     assert urlsplit(config.busi_url).port == config.busi_port
     assert urlsplit(config.dtm_url).path == urlsplit(Config().dtm_url).path
 
@@ -69,5 +69,19 @@ def test_every_store_is_durable_as_in_the_local_stack():
     assert mounted_at("dtm", SERVICES["dtm"]["working_dir"])  # where boltdb writes ./dtm.bolt
 
 
-def test_busi_gets_a_branch_secret_from_whoever_starts_it():
-    assert BUSI_ENV["BRANCH_SECRET"].startswith("${BRANCH_SECRET:?")  # compose refuses to start without one
+def test_the_secrets_come_from_whoever_starts_it():
+    for secret in ("BRANCH_SECRET", "AUTH_SECRET"):
+        assert BUSI_ENV[secret].startswith(f"${{{secret}:?")  # compose refuses to start without one
+    assert SERVICES["mysql"]["environment"]["MYSQL_ROOT_PASSWORD"].startswith("${MYSQL_PASSWORD:?")
+    assert urlsplit(BUSI_ENV["MYSQL_URL"]).password == "${MYSQL_PASSWORD}"
+    assert "flash@" not in (REPO_DIR / "docker-compose.yml").read_text() and "-pflash" not in str(SERVICES)
+
+
+def test_only_the_service_publishes_a_port_and_on_loopback_unless_told():
+    assert [name for name, service in SERVICES.items() if "ports" in service] == ["busi"]
+    assert SERVICES["busi"]["ports"] == ["${BUSI_PUBLISH:-127.0.0.1}:8081:8081"]
+
+
+def test_inside_its_container_the_service_needs_the_operator_s_credential():
+    config = Config.from_env({k: str(v) for k, v in BUSI_ENV.items()})
+    assert config.busi_host == "0.0.0.0" and config.operator_open is False

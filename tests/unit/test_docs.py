@@ -1,11 +1,11 @@
 """The API documentation page and its assets, served from the swagger-ui-bundle package."""
 
-from busi import create_app
-from busi.config import API_PREFIX, Config
+from busi.config import API_PREFIX
+from tests.conftest import app_with
 
 
 def client():
-    return create_app(Config.from_env({"BRANCH_SECRET": "test"})).test_client()
+    return app_with().test_client()
 
 
 def test_the_page_loads_its_assets_and_the_description_from_this_service():

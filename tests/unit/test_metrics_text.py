@@ -2,9 +2,8 @@
 
 from prometheus_client.parser import text_string_to_metric_families
 
-from busi import create_app
 from busi.adapters import metrics
-from busi.config import Config
+from tests.conftest import app_with
 
 
 def scrape(client):
@@ -18,7 +17,7 @@ def scrape(client):
 
 
 def test_a_refused_purchase_is_counted_by_strategy_and_outcome():
-    client = create_app(Config.from_env({"BRANCH_SECRET": "test"})).test_client()
+    client = app_with().test_client()
     key = "busi_purchases_total" + str(sorted({"strategy": "rowlock", "outcome": "refused"}.items()))
     before = scrape(client).get(key, 0)
     assert client.get("/api/busi/flashSales?strategy=rowlock&user_id=abc").status_code == 400

@@ -2,11 +2,11 @@
 
 from openapi_spec_validator import validate
 
-from busi import create_app
-from busi.config import API_PREFIX, Config
+from busi.config import API_PREFIX
 from busi.domain import crash_points
 from busi.domain.strategies import DEFAULT, STRATEGIES
 from busi.entrypoints.purchases import OPENAPI, openapi_path
+from tests.conftest import app_with
 
 IGNORED_METHODS = {"HEAD", "OPTIONS"}
 
@@ -23,10 +23,6 @@ def served(app):
 
 def described(spec):
     return {(path, method) for path, item in spec["paths"].items() for method in item}
-
-
-def app_with(**env):
-    return create_app(Config.from_env({"BRANCH_SECRET": "test", **env}))
 
 
 def test_the_description_is_valid_openapi_3():
