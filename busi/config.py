@@ -48,6 +48,14 @@ HA_DEFAULTS = {"redis_url": "redis://127.0.0.1:7001/0", "redis_cluster": True}
 # Behind them, the HA stack's own servers: below the ephemeral ports (32768+), where an
 # outgoing connection could take one first. DTM also takes the next two (gRPC, JSON-RPC).
 HA_SERVERS = {"redis_shards": (7001, 7002, 7003), "dtm_servers": (26789, 26799), "busi_instances": (8091, 8092)}
+# python -m crash_sim bench --rtt (docs/tiers-apart.md): Toxiproxy's API, a second service, and one
+# proxy per link between tiers, each listening on the port given and forwarding to its server's
+# (scripts/stack.sh rtt-up starts them). Below the ephemeral ports, as HA_SERVERS.
+RTT_STACK = {
+    "toxiproxy_port": 8474,
+    "busi_port": 8083,
+    "proxies": {"mysql": 13316, "redis": 16389, "dtm": 16789, "busi": 18083},
+}
 _BOOLS = {"1": True, "true": True, "yes": True, "0": False, "false": False, "no": False}
 
 
@@ -159,6 +167,9 @@ def shell_lines(config):
         lines.append(f"{url_field[:-4].upper()}_PORT={config.port_of(url_field)}")
     if config.ha:
         lines += [f"HA_{name.upper()}='{' '.join(map(str, ports))}'" for name, ports in HA_SERVERS.items()]
+    lines.append(f"RTT_TOXIPROXY_PORT={RTT_STACK['toxiproxy_port']}")
+    lines.append(f"RTT_BUSI_PORT={RTT_STACK['busi_port']}")
+    lines += [f"RTT_{name.upper()}_PROXY={port}" for name, port in RTT_STACK["proxies"].items()]
     mysql = urlsplit(config.mysql_url)
     lines.append(f"MYSQL_USER={shlex.quote(mysql.username or '')}")
     lines.append(f"MYSQL_PASSWORD={shlex.quote(mysql.password or '')}")

@@ -1,11 +1,11 @@
 """python -m crash_sim batch [--url URL] [--stock 4] [--buyers 10]
-python -m crash_sim bench [--url URL] [--dtm-url URL] [--only ratios dtm fsync scale]
+python -m crash_sim bench [--url URL] [--dtm-url URL] [--only ratios dtm fsync scale] | --rtt 0,1,2,4
 python -m crash_sim faults [--ha] [--only KEY ...] [--buyers 200] [--stock 60]
 python -m crash_sim compare [--stock 100] [--buyers 1000] [--concurrency 50] [--only STRATEGY ...]
 python -m crash_sim sale [--stock 50] [--buyers 200] [--pay 0.6] [--short 0.1] [--crash 3]
 
 batch: the batch scenario from outside, against a running business service (make up),
-its lines printed with the elapsed time of each. bench: throughput figures (bench.py).
+its lines printed with the elapsed time of each. bench: throughput figures (bench.py; --rtt: rtt.py).
 faults: the fault matrix against the local stack (faults.py); exit 1 unless every row held.
 compare: every purchase strategy under the same crowd, with and without crashes (compare.py).
 sale: purchases, payments and expiry to the end, and a balance sheet (sale.py); exit 1 unless it held.
@@ -22,7 +22,7 @@ from busi.domain.strategies import STRATEGIES
 from busi.scenarios import compare
 from busi.scenarios.batch import BatchError, run_batch
 from busi.scenarios.client import operator_client
-from crash_sim import faults, scale, show
+from crash_sim import faults, rtt, scale, show
 from crash_sim.bench import SECTIONS, run_bench
 from crash_sim.sale import Sheet, run_sale
 
@@ -43,6 +43,11 @@ def main(argv=None):
     bench.add_argument("--dtm-url", default=config.dtm_url)
     bench.add_argument(
         "--only", nargs="+", choices=(*SECTIONS, "scale"), default=SECTIONS, help="these sections only (scale: HA=1)"
+    )
+    bench.add_argument(
+        "--rtt",
+        type=lambda text: [int(ms) for ms in text.split(",")],
+        help="instead of the sections: every strategy at each RTT (ms, e.g. 0,1,2,4) between the tiers, via Toxiproxy",
     )
     matrix = commands.add_parser("faults", help="every fault of the matrix, one sale each; a table")
     matrix.add_argument("--only", nargs="+", choices=list(faults.BY_KEY), help="these rows only")
@@ -68,6 +73,8 @@ def main(argv=None):
         return run_compare(config, args)
     if args.command == "sale":
         lines = run_sale(config, args.stock, args.buyers, args.pay, args.short, args.crash)
+    elif args.command == "bench" and args.rtt is not None:
+        lines = rtt.run(config, args.rtt)
     elif args.command == "bench":
         lines = run_bench(
             operator_client(config, args.url), args.dtm_url, config.redis_url, [s for s in args.only if s != "scale"]

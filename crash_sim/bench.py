@@ -136,23 +136,6 @@ def ratios(client, dtm_url, seconds, rounds=2, connections=50):
     busi_url = client.url
     dtm_base = dtm_url.rsplit("/api/", 1)[0]
 
-    def purchases(strategy, stock):
-        def run():
-            # A week to pay: the orders' expiry (busi/domain/expiry.py) must not fire in a later run.
-            client.post(
-                "reset", stock=stock, product_id=RATIO_PRODUCT, strategy=strategy, pay_within_s=UNPAID_FOR_S
-            ).raise_for_status()
-            load = wrk.run(
-                f"{busi_url}/flashSales?strategy={strategy}&product_id={RATIO_PRODUCT}&user_id=1",
-                *(seconds, connections),
-                headers=client.header_lines(),
-            )
-            if stock:  # dtm creates its orders after answering: they must keep up, or the rate flatters it
-                orders_caught_up(client, strategy, load.requests - load.non_2xx)
-            return load
-
-        return run
-
     def stock_reads():
         client.reset(10**6, RATIO_PRODUCT, "dtm")
         return wrk.run(f"{busi_url}/stock?product_id={RATIO_PRODUCT}", seconds, connections)
@@ -161,10 +144,10 @@ def ratios(client, dtm_url, seconds, rounds=2, connections=50):
         "wrk ceiling (DTM /api/ping)": lambda: wrk.run(f"{dtm_base}/api/ping", seconds, connections),
         "trivial /ping": lambda: wrk.run(f"{busi_url}/ping", seconds, connections),
         "GET /stock": stock_reads,
-        "rowlock sold out": purchases("rowlock", 0),
-        "dtm sold out": purchases("dtm", 0),
-        "rowlock success": purchases("rowlock", 10**9),
-        "dtm success": purchases("dtm", 10**9),
+        "rowlock sold out": lambda: purchase_load(client, "rowlock", 0, seconds, connections),
+        "dtm sold out": lambda: purchase_load(client, "dtm", 0, seconds, connections),
+        "rowlock success": lambda: purchase_load(client, "rowlock", 10**9, seconds, connections),
+        "dtm success": lambda: purchase_load(client, "dtm", 10**9, seconds, connections),
         "bare DTM msg": lambda: bare_msgs(busi_url, dtm_url, seconds, connections),
     }
     yield (
@@ -201,11 +184,28 @@ def ratios(client, dtm_url, seconds, rounds=2, connections=50):
     yield from show.table_lines(["figure", "ratio", "target", ""], rows)
 
 
-def orders_caught_up(client, strategy, bought, deadline_s=120):
+def purchase_load(client, strategy, stock, seconds, connections, product=RATIO_PRODUCT):
+    """wrk's purchases of one product with `stock` units (0: every buyer is told sold out), as
+    the operator for buyer 1; for a success load, once every purchase answered 200 has its order."""
+    # A week to pay: the orders' expiry (busi/domain/expiry.py) must not fire in a later run.
+    client.post(
+        "reset", stock=stock, product_id=product, strategy=strategy, pay_within_s=UNPAID_FOR_S
+    ).raise_for_status()
+    load = wrk.run(
+        f"{client.url}/flashSales?strategy={strategy}&product_id={product}&user_id=1",
+        *(seconds, connections),
+        headers=client.header_lines(),
+    )
+    if stock:  # dtm creates its orders after answering: they must keep up, or the rate flatters it
+        orders_caught_up(client, strategy, load.requests - load.non_2xx, product)
+    return load
+
+
+def orders_caught_up(client, strategy, bought, product=RATIO_PRODUCT, deadline_s=120):
     """Seconds until the strategy has an order for every purchase answered 200 (dtm creates
     them after answering, through DTM's call to createOrder)."""
     return wait.until(
-        lambda: client.order_count(RATIO_PRODUCT, strategy) >= bought,
+        lambda: client.order_count(product, strategy) >= bought,
         deadline_s,
         f"{strategy}: an order for each of {bought} purchases",
     )

@@ -9,6 +9,7 @@
 #   scripts/stack.sh kill NAME     SIGKILL one server (redis, mysql, dtm, busi), as a crash would
 #   scripts/stack.sh stop NAME     stop one server cleanly; `up` (or busi-start) brings it back
 #   scripts/stack.sh pid NAME      the pid of one running server
+#   scripts/stack.sh rtt-up        Toxiproxy between the tiers, and a service behind it (bench --rtt)
 #
 # Settings come from busi/config.py (the one configuration table). A server whose URL
 # is set in the environment (DTM_URL, REDIS_URL, MYSQL_URL) is not started here.
@@ -23,6 +24,8 @@ DTM_VERSION=v1.19.0
 DTM_MODULE=github.com/dtm-labs/dtm
 # Its own name: a binary built without the dashboard or the loopback patch is not reused.
 DTM_BIN="$RUN_DIR/bin/dtm-$DTM_VERSION-dashboard-loopback"
+TOXIPROXY_VERSION=v2.12.0
+TOXIPROXY_BIN="$RUN_DIR/bin/toxiproxy-$TOXIPROXY_VERSION"
 mkdir -p "$RUN_DIR"
 source scripts/ha.sh  # the HA stack's servers (HA=1)
 
@@ -199,6 +202,43 @@ dtm_up() {
   Driver: boltdb"
 }
 
+# Toxiproxy (Shopify's TCP proxy, in Go), for bench --rtt: built once from the Go module proxy.
+toxiproxy_build() {
+  [ -x "$TOXIPROXY_BIN" ] && return
+  say "building Toxiproxy $TOXIPROXY_VERSION from the Go module proxy (about 20 s, once)"
+  local gobin; gobin=$(mktemp -d)
+  GOBIN="$gobin" go install "github.com/Shopify/toxiproxy/v2/cmd/server@$TOXIPROXY_VERSION" || die "could not build Toxiproxy"
+  mkdir -p "$(dirname "$TOXIPROXY_BIN")" && mv "$gobin/server" "$TOXIPROXY_BIN" && rm -rf "$gobin"
+}
+
+# rtt_up: Toxiproxy with a proxy on every link between tiers (service to MySQL, to Redis, to
+# DTM; DTM to the service's branches), and a second service that uses them. bench --rtt sets
+# their latency through Toxiproxy's API (docs/tiers-apart.md).
+rtt_up() {
+  [ "$HA" = 1 ] && die "bench --rtt runs on the single stack: make up, without HA=1"
+  toxiproxy_build
+  local dir="$RUN_DIR/toxiproxy" api="http://127.0.0.1:$RTT_TOXIPROXY_PORT"
+  mkdir -p "$dir"
+  if ! alive "$dir/toxiproxy.pid" toxiproxy-; then
+    port_free "$RTT_TOXIPROXY_PORT" Toxiproxy "stop that process"
+    say "starting Toxiproxy $TOXIPROXY_VERSION on 127.0.0.1:$RTT_TOXIPROXY_PORT"
+    "$TOXIPROXY_BIN" -host 127.0.0.1 -port "$RTT_TOXIPROXY_PORT" >"$dir/toxiproxy.log" 2>&1 &
+    echo $! >"$dir/toxiproxy.pid"
+    wait_for Toxiproxy "$dir/toxiproxy.log" "$dir/toxiproxy.pid" toxiproxy- 15 curl -sf "$api/version"
+  fi
+  local proxies="" name listen upstream
+  for name in mysql:$RTT_MYSQL_PROXY:$MYSQL_PORT redis:$RTT_REDIS_PROXY:$REDIS_PORT dtm:$RTT_DTM_PROXY:$DTM_PORT busi:$RTT_BUSI_PROXY:$RTT_BUSI_PORT; do
+    IFS=: read -r name listen upstream <<<"$name"
+    proxies+="${proxies:+,}{\"name\":\"$name\",\"listen\":\"127.0.0.1:$listen\",\"upstream\":\"127.0.0.1:$upstream\"}"
+  done
+  # populate creates the proxies, and leaves alone those that already match.
+  curl -sf -X POST "$api/populate" -d "[$proxies]" >/dev/null || die "Toxiproxy refused the proxies (log: $dir/toxiproxy.log)"
+  BUSI_PORT=$RTT_BUSI_PORT BUSI_URL="http://127.0.0.1:$RTT_BUSI_PROXY/api/busi" \
+    REDIS_URL="redis://127.0.0.1:$RTT_REDIS_PROXY/0" DTM_URL="http://127.0.0.1:$RTT_DTM_PROXY/api/dtmsvr" \
+    MYSQL_URL="mysql://$MYSQL_USER:$MYSQL_PASSWORD@127.0.0.1:$RTT_MYSQL_PROXY/flash_sale" \
+    busi_start "$RUN_DIR/busi-rtt" "http://127.0.0.1:$RTT_BUSI_PORT/api/busi"
+}
+
 # The keys of the branch tokens and of the credentials (busi/config.py, BRANCH_SECRET and
 # AUTH_SECRET): each made once, kept in the run folder, readable by this user only.
 secrets() {
@@ -307,6 +347,7 @@ case "${1:-}" in
     done <<<"$lines"
     ;;
   stop) servers "${2:-}" | while read -r pidfile process label; do stop "$pidfile" "$process" "$label"; done ;;
+  rtt-up) rtt_up ;;
   pid)
     lines=$(servers "${2:-}")
     pids=()
@@ -318,16 +359,17 @@ case "${1:-}" in
     ;;
   down)  # whatever runs, of either shape
     stop "$RUN_DIR/haproxy/haproxy.pid" haproxy HAProxy
-    for dir in "$RUN_DIR"/busi "$RUN_DIR"/busi-[0-9]; do
+    for dir in "$RUN_DIR"/busi "$RUN_DIR"/busi-[0-9] "$RUN_DIR"/busi-rtt; do
       [ -d "$dir" ] || continue
       stop "$dir/gunicorn.pid" gunicorn "business service ($dir)"
       reap_orphaned_workers "$dir"
     done
     # Any build of ours, an older binary name too, so that `up` then starts the current one.
     for dir in "$RUN_DIR"/dtm "$RUN_DIR"/dtm-[0-9]; do [ -d "$dir" ] && stop "$dir/dtm.pid" "$RUN_DIR/bin/dtm-" "DTM ($dir)"; done
+    stop "$RUN_DIR/toxiproxy/toxiproxy.pid" toxiproxy- Toxiproxy
     stop "$RUN_DIR/mysql/mysqld.pid" mariadbd MariaDB
     for dir in "$RUN_DIR"/redis "$RUN_DIR"/redis-[0-9]*; do [ -d "$dir" ] && stop "$dir/redis.pid" redis-server "Redis ($dir)"; done
     true
     ;;
-  *) die "usage: scripts/stack.sh up | busi-start | busi-restart | down | kill NAME | stop NAME | pid NAME" ;;
+  *) die "usage: scripts/stack.sh up | busi-start | busi-restart | down | kill NAME | stop NAME | pid NAME | rtt-up" ;;
 esac

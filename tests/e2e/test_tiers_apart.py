@@ -1,0 +1,65 @@
+"""bench --rtt (crash_sim/rtt.py): Toxiproxy between the tiers, and the table and chart it makes."""
+
+import statistics
+import subprocess
+import time
+
+import pytest
+import redis as redis_lib
+import requests
+
+from busi.config import REPO_DIR, RTT_STACK
+from busi.domain.strategies import STRATEGIES
+from crash_sim import rtt, toxiproxy
+
+
+@pytest.fixture(scope="module")
+def tiers_apart(config):
+    if config.ha:
+        pytest.skip("bench --rtt runs on the single stack")
+    subprocess.run(["bash", "scripts/stack.sh", "rtt-up"], cwd=REPO_DIR, check=True, capture_output=True)
+    yield
+    toxiproxy.reset()
+
+
+def ping_ms(client, times=20):
+    """The median round trip of a Redis PING, in ms."""
+    samples = []
+    for _ in range(times):
+        start = time.perf_counter()
+        client.ping()
+        samples.append((time.perf_counter() - start) * 1000)
+    return statistics.median(samples)
+
+
+def test_a_latency_toxic_lengthens_every_round_trip_by_the_rtt(tiers_apart):
+    through_proxy = redis_lib.Redis(port=RTT_STACK["proxies"]["redis"])
+    toxiproxy.set_rtt(0)
+    baseline = ping_ms(through_proxy)
+    toxiproxy.set_rtt(3)
+    slowed = ping_ms(through_proxy)
+    toxiproxy.reset()
+    healed = ping_ms(through_proxy)
+    assert 3 <= slowed - baseline < 6, (baseline, slowed)
+    assert healed < baseline + 1, (baseline, healed)
+
+
+def test_bench_rtt_measures_every_strategy_at_each_rtt_and_draws_the_chart(config, tiers_apart, tmp_path):
+    chart = tmp_path / "tiers-apart.png"
+    lines = list(rtt.run(config, [0, 1], seconds=1, chart=chart))
+    loads = [line.split() for line in lines if line.startswith("  ") and "/s  p50" in line]
+    assert len(loads) == len(STRATEGIES) * 2 * 3  # success and sold out; direct, RTT 0, RTT 1
+    for load in loads:
+        kind_is_success = "success" in load
+        non_2xx = int(load[load.index("non-2xx") + 1])
+        assert (non_2xx == 0) if kind_is_success else (non_2xx > 0), load  # sold out answers 409
+    table = [line.split() for line in lines if not line.startswith(" ") and line.split()[0] in STRATEGIES]
+    assert [(row[0], row[1]) for row in table] == [(s, w) for s in STRATEGIES for w in ("0,", "0", "1")]
+    assert sum("through the proxies at RTT 0" in line for line in lines) == len(STRATEGIES)
+    assert sum(line.startswith("  dtm success / ") for line in lines) == len(STRATEGIES) - 1
+    assert chart.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert [proxy["toxics"] for proxy in toxiproxy_proxies().values()] == [[]] * len(RTT_STACK["proxies"])
+
+
+def toxiproxy_proxies():
+    return requests.get(f"{toxiproxy.API}/proxies", timeout=5).json()
