@@ -1,5 +1,5 @@
 """python -m crash_sim batch [--url URL] [--stock 4] [--buyers 10]
-python -m crash_sim bench [--url URL] [--dtm-url URL] [--only ratios dtm fsync scale] | --rtt 0,1,2,4
+python -m crash_sim bench [--url URL] [--dtm-url URL] [--only ratios dtm fsync scale costs] | --rtt 0,1,2,4
 python -m crash_sim faults [--ha] [--only KEY ...] [--buyers 200] [--stock 60]
 python -m crash_sim compare [--stock 100] [--buyers 1000] [--concurrency 50] [--only STRATEGY ...]
 python -m crash_sim sale [--stock 50] [--buyers 200] [--pay 0.6] [--short 0.1] [--crash 3]
@@ -22,7 +22,7 @@ from busi.domain.strategies import STRATEGIES
 from busi.scenarios import compare
 from busi.scenarios.batch import BatchError, run_batch
 from busi.scenarios.client import operator_client
-from crash_sim import faults, rtt, scale, show
+from crash_sim import costs, faults, rtt, scale, show
 from crash_sim.bench import SECTIONS, run_bench
 from crash_sim.sale import Sheet, run_sale
 
@@ -42,7 +42,11 @@ def main(argv=None):
     bench.add_argument("--url", default=config.busi_url, help="the business service's API base URL")
     bench.add_argument("--dtm-url", default=config.dtm_url)
     bench.add_argument(
-        "--only", nargs="+", choices=(*SECTIONS, "scale"), default=SECTIONS, help="these sections only (scale: HA=1)"
+        "--only",
+        nargs="+",
+        choices=(*SECTIONS, "scale", "costs"),
+        default=SECTIONS,
+        help="these sections only (scale: HA=1; costs: a rush per strategy, the cost of a buyer on each store)",
     )
     bench.add_argument(
         "--rtt",
@@ -77,8 +81,10 @@ def main(argv=None):
         lines = rtt.run(config, args.rtt)
     elif args.command == "bench":
         lines = run_bench(
-            operator_client(config, args.url), args.dtm_url, config.redis_url, [s for s in args.only if s != "scale"]
+            operator_client(config, args.url), args.dtm_url, config.redis_url, [s for s in args.only if s in SECTIONS]
         )
+        if "costs" in args.only:  # a rush per strategy, through the tiers apart (docs/tiers-apart.md)
+            lines = itertools.chain(lines, costs.run(config))
         if "scale" in args.only:  # the HA stack's pieces, one at a time (docs/scale.md)
             lines = itertools.chain(lines, scale.run(config))
     else:

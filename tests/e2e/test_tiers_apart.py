@@ -10,7 +10,7 @@ import requests
 
 from busi.config import REPO_DIR, RTT_STACK
 from busi.domain.strategies import STRATEGIES
-from crash_sim import rtt, toxiproxy
+from crash_sim import costs, rtt, toxiproxy
 
 
 @pytest.fixture(scope="module")
@@ -63,3 +63,23 @@ def test_bench_rtt_measures_every_strategy_at_each_rtt_and_draws_the_chart(confi
 
 def toxiproxy_proxies():
     return requests.get(f"{toxiproxy.API}/proxies", timeout=5).json()
+
+
+def test_bench_costs_reads_each_store_s_counters_per_buyer(config, tiers_apart):
+    lines = list(costs.run(config, rtts=(0,), buyers=400, units=20, refused_buyers=400))
+    table = {line.split()[0]: dict(zip(costs.HEADERS, line.split(), strict=True)) for line in lines if is_row(line)}
+    assert set(table) == set(STRATEGIES)
+    for strategy, row in table.items():
+        if strategy != "naive":  # naive's oversell is a race it usually wins
+            assert (row["oversold"], row["lost"]) == ("0", "0"), row
+        assert float(row["DTM trans"]) > 0 if strategy == "dtm" else float(row["DTM trans"]) == 0, row
+    # Twenty units, twenty orders, each with its expiry trigger: two global transactions a unit,
+    # and one for each buyer who read a last unit that another took first (prepared, then aborted).
+    assert 2 * 20 / 400 <= float(table["dtm"]["DTM trans"]) < 0.5
+    refused = dict(cell.split() for cell in lines[-1].split(": ", 1)[1].split(", "))
+    # dtm refuses from Redis. Not exactly 0: an earlier test's order may expire meanwhile.
+    assert float(refused["dtm"]) < 0.05 and float(refused["rowlock"]) >= 3, lines[-1]
+
+
+def is_row(line):
+    return not line.startswith(" ") and line.split()[:1] != [] and line.split()[0] in STRATEGIES
