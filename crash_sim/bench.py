@@ -187,10 +187,7 @@ def ratios(client, dtm_url, seconds, rounds=2, connections=50):
 def purchase_load(client, strategy, stock, seconds, connections, product=RATIO_PRODUCT):
     """wrk's purchases of one product with `stock` units (0: every buyer is told sold out), as
     the operator for buyer 1; for a success load, once every purchase answered 200 has its order."""
-    # A week to pay: the orders' expiry (busi/domain/expiry.py) must not fire in a later run.
-    client.post(
-        "reset", stock=stock, product_id=product, strategy=strategy, pay_within_s=UNPAID_FOR_S
-    ).raise_for_status()
+    reset_for_load(client, strategy, stock, product)
     load = wrk.run(
         f"{client.url}/flashSales?strategy={strategy}&product_id={product}&user_id=1",
         *(seconds, connections),
@@ -199,6 +196,14 @@ def purchase_load(client, strategy, stock, seconds, connections, product=RATIO_P
     if stock:  # dtm creates its orders after answering: they must keep up, or the rate flatters it
         orders_caught_up(client, strategy, load.requests - load.non_2xx, product)
     return load
+
+
+def reset_for_load(client, strategy, stock, product):
+    """The product with `stock` units and no orders, in the strategy's stores. A week to pay:
+    the orders' expiry (busi/domain/expiry.py) must not fire in a later run."""
+    client.post(
+        "reset", stock=stock, product_id=product, strategy=strategy, pay_within_s=UNPAID_FOR_S
+    ).raise_for_status()
 
 
 def orders_caught_up(client, strategy, bought, product=RATIO_PRODUCT, deadline_s=120):

@@ -97,9 +97,7 @@ def refused_only(client, stores, buyers):
 def rush(client, stores, strategy, rtt, buyers, units, connections):
     """One rush; its table row."""
     product = 900_000_000 + uuid.uuid4().int % 90_000_000  # its own: DTM's list is read by product
-    client.post(
-        "reset", stock=units, product_id=product, strategy=strategy, pay_within_s=bench.UNPAID_FOR_S
-    ).raise_for_status()
+    bench.reset_for_load(client, strategy, units, product)
     before = stores.counters()
     answered, bought, seconds, load = run_rush(client, strategy, product, buyers, connections)
     if bought:
@@ -133,9 +131,9 @@ def rush(client, stores, strategy, rtt, buyers, units, connections):
 def run_rush(client, strategy, product, buyers, connections):
     """wrk until every buyer has an answer: (answered, bought, seconds, wrk.Load)."""
     url = f"{client.url}/flashSales?strategy={strategy}&product_id={product}&user_id=1"
-    headers = [arg for line in client.header_lines() for arg in ("-H", line)]
-    command = ["wrk", f"-t{THREADS}", f"-c{connections}", f"-d{RUSH_DEADLINE_S}s", "--latency", *headers]
-    command += ["-s", str(RUSH), url, "--", str(buyers // THREADS)]
+    command = wrk.command(
+        url, RUSH_DEADLINE_S, connections, THREADS, RUSH, [str(buyers // THREADS)], client.header_lines()
+    )
     with subprocess.Popen(command, stdout=subprocess.PIPE, text=True) as rusher:
         done = 0
         for line in rusher.stdout:  # each thread says when its share has its answers
@@ -205,6 +203,6 @@ def group_pids(pgid):
             try:
                 if int(Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()[2]) == pgid:
                     pids.append(int(entry))
-            except (FileNotFoundError, ProcessLookupError):
+            except FileNotFoundError:  # gone meanwhile
                 continue
     return pids

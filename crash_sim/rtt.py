@@ -66,9 +66,9 @@ def rows(loads, rtts):
 
 def crossings(loads, rtts):
     """What the proxies cost at RTT 0, and from which RTT dtm sells more per second than each other strategy."""
-    for strategy in STRATEGIES:
-        cost = loads[0, strategy, "success"].rate / loads[DIRECT, strategy, "success"].rate if 0 in rtts else None
-        yield f"  {strategy}: through the proxies at RTT 0, {cost:.2f}x the direct rate" if cost else ""
+    for strategy in STRATEGIES if 0 in rtts else ():
+        cost = loads[0, strategy, "success"].rate / loads[DIRECT, strategy, "success"].rate
+        yield f"  {strategy}: through the proxies at RTT 0, {cost:.2f}x the direct rate"
     for strategy in STRATEGIES:
         if strategy == "dtm":
             continue

@@ -28,13 +28,18 @@ class Load:
         )
 
 
+def command(url, seconds, connections, threads=2, script=None, args=(), headers=()):
+    """wrk's command line; script: a wrk Lua script, given `args`; headers: "Name: value" lines."""
+    line = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--latency"]
+    line += [arg for header in headers for arg in ("-H", header)]
+    return line + (["-s", str(script), url, "--", *args] if script else [url])
+
+
 def run(url, seconds=8, connections=16, threads=2, script=None, args=(), headers=()):
-    """One wrk run against url; script: a wrk Lua script, given `args`; headers: "Name: value" lines."""
-    command = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--latency"]
-    command += [arg for header in headers for arg in ("-H", header)]
-    command += ["-s", str(script), url, "--", *args] if script else [url]
+    """One wrk run against url (command's arguments), to its end."""
+    command_line = command(url, seconds, connections, threads, script, args, headers)
     before, start = resource.getrusage(resource.RUSAGE_CHILDREN), time.monotonic()
-    result = subprocess.run(command, capture_output=True, text=True, timeout=seconds + 60, check=True)
+    result = subprocess.run(command_line, capture_output=True, text=True, timeout=seconds + 60, check=True)
     wall, after = time.monotonic() - start, resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime
     return parse(result.stdout, cpu / wall)

@@ -31,14 +31,20 @@ def holder():
     return services().credentials.holder(header[len(SCHEME) :].strip())
 
 
-def buyer(user_id):
-    """Refuse the request unless its credential may act for buyer user_id."""
+def required_holder(what):
+    """The Holder of the request's credential; a 401 saying that `what` needs one when it has none."""
     caller = holder()
     if caller is None:
         raise MissingCredential(
-            f"acting for buyer {user_id} needs their credential: send `Authorization: Bearer <credential>`, "
-            "the one their first purchase answered with"
+            f"{what} needs a credential: send `Authorization: Bearer <credential>`, the one the buyer's "
+            "first purchase answered with"
         )
+    return caller
+
+
+def buyer(user_id):
+    """Refuse the request unless its credential may act for buyer user_id."""
+    caller = required_holder(f"acting for buyer {user_id}")
     caller.require_buyer(user_id)
     return caller
 

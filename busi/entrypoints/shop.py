@@ -8,7 +8,7 @@ from flask import Blueprint
 from busi import services
 from busi.adapters import orders, products, stock, wallets
 from busi.domain import payment
-from busi.domain.refusals import MissingCredential, NotFound
+from busi.domain.refusals import NotFound
 from busi.domain.strategies import DEFAULT, STRATEGIES
 from busi.entrypoints import access
 from busi.entrypoints.inputs import INT_COLUMN_MAX, absent, params, parse_int, parse_money, parse_text
@@ -56,9 +56,7 @@ def buyers_order():
     Another buyer's order is a 404, as a missing one: a stranger learns neither that it exists
     nor whose it is."""
     values = params()
-    caller = access.holder()
-    if caller is None:
-        raise MissingCredential("an order is its buyer's: send `Authorization: Bearer <credential>`")
+    caller = access.required_holder("an order, its buyer's,")
     if absent(values, "gid"):
         order = orders.order(services().mysql, order_id=parse_int(values, "order_id", minimum=1))
     else:
@@ -75,9 +73,7 @@ def buyers_order():
 def wallet():
     """A buyer's balance: user_id, or by default the credential's buyer."""
     values = params()
-    caller = access.holder()
-    if caller is None:
-        raise MissingCredential("a wallet is its buyer's: send `Authorization: Bearer <credential>`")
+    caller = access.required_holder("a wallet, its buyer's,")
     if "user_id" not in values and caller.buyer is not None:
         user_id = caller.buyer
     else:
