@@ -155,15 +155,3 @@ def test_is_loopback(host, loopback):
 def test_no_secret_or_a_short_one_no_service(tmp_path, secret, value):
     with pytest.raises(ValueError, match=f"{secret}, e.g."):
         app_with(RUN_DIR=str(tmp_path), **{secret: value})
-
-
-def test_a_credential_checked_before_still_expires(monkeypatch):
-    keys = Credentials(TEST_SECRETS["AUTH_SECRET"], 60)
-    token = keys.for_buyer(9)
-    assert keys.holder(token) == Holder(buyer=9)  # checked once: its signature is now cached
-    now = time.time()
-    monkeypatch.setattr(credentials.time, "time", lambda: now + 61)
-    with pytest.raises(MissingCredential, match="expired"):
-        keys.holder(token)
-    with pytest.raises(MissingCredential, match="not one this shop signed"):
-        keys.holder(token[:-5] + ("A" if token[-5] != "A" else "B") + token[-4:])  # a bad one is never cached
