@@ -34,11 +34,12 @@ RATIO_PRODUCT = 999_004
 UNPAID_FOR_S = 7 * 86400
 SECTIONS = ("ratios", "dtm", "fsync")
 BARE_MSG = Path(__file__).with_name("bare_msg.lua")
-# (figure, numerator, denominator, target), from the loads that ratios() measures
+# (figure, numerator, denominator, target), from the loads that ratios() measures; the targets
+# are issue 16's for RTT 0 (docs/speed.md)
 RATIOS = [
     ("dtm sold-out / rowlock sold-out", "dtm sold out", "rowlock sold out", 3.0),
-    ("dtm success / rowlock success", "dtm success", "rowlock success", 1.0),
-    ("dtm success / bare DTM msg", "dtm success", "bare DTM msg", 0.5),
+    ("dtm success / rowlock success", "dtm success", "rowlock success", 0.8),
+    ("dtm success / bare DTM msg", "dtm success", "bare DTM msg", 0.7),
     ("GET /stock / trivial /ping", "GET /stock", "trivial /ping", 0.7),
 ]
 

@@ -9,8 +9,10 @@ answer and, for dtm, every unit sold has its order (which DTM creates after the 
 
 import os
 import re
+import resource
 import signal
 import subprocess
+import time
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,8 +30,7 @@ from saga import DtmClient
 
 BUYERS = 20_000
 UNITS = 100
-CONNECTIONS = 200
-THREADS = 2
+CONNECTIONS = 200  # each on its own wrk thread (rush.lua times each answer by its outcome)
 RUSH = Path(__file__).with_name("rush.lua")
 RUSH_DEADLINE_S = 600
 HZ = os.sysconf("SC_CLK_TCK")
@@ -55,8 +56,8 @@ def run(config, rtts=(0, 1), buyers=BUYERS, units=UNITS, connections=CONNECTIONS
         for rtt in rtts:
             toxiproxy.set_rtt(rtt)
             for strategy in STRATEGIES:
-                row = rush(client, stores, strategy, rtt, buyers, units, connections)
-                yield f"  RTT {rtt} ms {strategy:9} {row[2]} s"
+                row, wrk_cores = rush(client, stores, strategy, rtt, buyers, units, connections)
+                yield f"  RTT {rtt} ms {strategy:9} {row[2]} s, wrk used {wrk_cores:.0%} of a core"
                 rows.append(row)
         toxiproxy.reset()
         yield from show.table_lines(HEADERS, rows)
@@ -71,8 +72,10 @@ HEADERS = [
     "strategy",
     "RTT ms",
     "seconds",
-    "p50 ms",
-    "p99 ms",
+    "won p50",
+    "won p99",
+    "refused p50",
+    "refused p99",
     "MySQL stmts",
     "MySQL CPU",
     "Redis cmds",
@@ -89,17 +92,17 @@ def refused_only(client, stores, buyers):
     """MySQL statements per refused buyer: a rush for a product with no stock, at RTT 0."""
     cells = []
     for strategy in STRATEGIES:
-        row = rush(client, stores, strategy, 0, buyers, 0, CONNECTIONS)
+        row, _ = rush(client, stores, strategy, 0, buyers, 0, CONNECTIONS)
         cells.append(f"{strategy} {row[HEADERS.index('MySQL stmts')]}")
     yield f"MySQL statements per refused buyer ({buyers} buyers, no stock): {', '.join(cells)}"
 
 
 def rush(client, stores, strategy, rtt, buyers, units, connections):
-    """One rush; its table row."""
+    """One rush: its table row, and the cores wrk used meanwhile."""
     product = 900_000_000 + uuid.uuid4().int % 90_000_000  # its own: DTM's list is read by product
     bench.reset_for_load(client, strategy, units, product)
     before = stores.counters()
-    answered, bought, seconds, load = run_rush(client, strategy, product, buyers, connections)
+    answered, bought, seconds, latency, wrk_cores = run_rush(client, strategy, product, buyers, connections)
     if bought:
         bench.orders_caught_up(client, strategy, bought, product)
     grown = stores.growth(before, stores.counters())
@@ -114,8 +117,7 @@ def rush(client, stores, strategy, rtt, buyers, units, connections):
         strategy,
         rtt,
         f"{seconds:.1f}",
-        f"{load.p50_ms:.0f}",
-        f"{load.p99_ms:.0f}",
+        *(f"{ms:.0f}" for ms in latency),
         per_buyer("mysql_statements"),
         per_buyer("mysql_cpu_s", 1000),
         per_buyer("redis_commands"),
@@ -125,28 +127,35 @@ def rush(client, stores, strategy, rtt, buyers, units, connections):
         per_buyer("service_cpu_s", 1000),
         max(0, orders - units) + max(0, -left),  # orders beyond the stock, or stock below zero
         max(0, units - left - orders),  # units deducted that never became an order
-    ]
+    ], wrk_cores
 
 
 def run_rush(client, strategy, product, buyers, connections):
-    """wrk until every buyer has an answer: (answered, bought, seconds, wrk.Load)."""
+    """wrk until every buyer has an answer: (answered, bought, seconds, (won p50, won p99,
+    refused p50, refused p99) in ms, the cores wrk used)."""
     url = f"{client.url}/flashSales?strategy={strategy}&product_id={product}&user_id=1"
     command = wrk.command(
-        url, RUSH_DEADLINE_S, connections, THREADS, RUSH, [str(buyers // THREADS)], client.header_lines()
+        url, RUSH_DEADLINE_S, connections, connections, RUSH, [str(buyers), str(connections)], client.header_lines()
     )
+    before, start = resource.getrusage(resource.RUSAGE_CHILDREN), time.monotonic()
     with subprocess.Popen(command, stdout=subprocess.PIPE, text=True) as rusher:
-        done = 0
-        for line in rusher.stdout:  # each thread says when its share has its answers
-            done += line.strip() == "rush done"
-            if done == THREADS:
+        for line in rusher.stdout:  # the first thread to see every buyer answered says so
+            if line.strip() == "rush done":
                 break
-        rusher.send_signal(signal.SIGINT)  # wrk's main thread would sleep out its whole duration
+        # At once: wrk's main thread would sleep out its whole duration, and the threads already
+        # stopped hold connections that sync workers wait on.
+        rusher.send_signal(signal.SIGINT)
         output, _ = rusher.communicate(timeout=60)
+    wall, after = time.monotonic() - start, resource.getrusage(resource.RUSAGE_CHILDREN)
+    wrk_cores = (after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime) / wall
     answered, bought, seconds = RUSH_SUMMARY.search(output).groups()
-    return int(answered), int(bought), float(seconds), wrk.parse(output)
+    latency = tuple(float(ms) for ms in RUSH_LATENCY.search(output).groups())
+    return int(answered), int(bought), float(seconds), latency, wrk_cores
 
 
-RUSH_SUMMARY = re.compile(r"^rush: (\d+) answered, (\d+) bought, in ([0-9.]+) s$", re.M)  # rush.lua's done()
+# rush.lua's done()
+RUSH_SUMMARY = re.compile(r"^rush: (\d+) answered, (\d+) bought, in ([0-9.]+) s$", re.M)
+RUSH_LATENCY = re.compile(r"^latency ms: won p50 ([0-9.]+) p99 ([0-9.]+), refused p50 ([0-9.]+) p99 ([0-9.]+)$", re.M)
 
 
 class Stores:

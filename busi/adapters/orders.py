@@ -44,6 +44,46 @@ def insert_order(conn, gid, user_id, product_id, amount, table=ORDERS):
     )
 
 
+def insert_awaiting_payment(conn, gid, user_id, product_id, amount, default_window_s):
+    """The dtm strategy's order, due to expire when its product's payment window (or
+    default_window_s) has passed, by the database's clock: one statement, one round trip."""
+    conn.execute(
+        text(
+            "INSERT INTO orders (gid, user_id, product_id, amount, status, expires_at) "
+            "VALUES (:gid, :user_id, :product_id, :amount, 'created', NOW(3) + INTERVAL "
+            "COALESCE((SELECT pay_within_s FROM products WHERE id = :product_id), :window) SECOND)"
+        ),
+        {"gid": gid, "user_id": user_id, "product_id": product_id, "amount": amount, "window": default_window_s},
+    )
+
+
+def due_for_expiry(engine, limit):
+    """[(gid, product_id)] of the orders still awaiting payment whose time is up, the oldest
+    first; an index (status, expires_at) finds them without reading the paid ones."""
+    with engine.connect() as conn:
+        return [
+            tuple(row)
+            for row in conn.execute(
+                text(
+                    "SELECT gid, product_id FROM orders WHERE status = 'created' AND expires_at <= NOW(3) "
+                    "ORDER BY expires_at LIMIT :limit"
+                ),
+                {"limit": limit},
+            )
+        ]
+
+
+def postpone_expiry(engine, gids, seconds):
+    """Those of `gids` still awaiting payment are due again in `seconds`."""
+    if not gids:
+        return
+    query = text(
+        "UPDATE orders SET expires_at = NOW(3) + INTERVAL :s SECOND WHERE gid IN :gids AND status = 'created'"
+    ).bindparams(bindparam("gids", expanding=True))
+    with engine.begin() as conn:
+        conn.execute(query, {"s": seconds, "gids": list(gids)})
+
+
 def count_orders(engine, product_id, table=ORDERS):
     with engine.connect() as conn:
         return conn.execute(
@@ -95,15 +135,6 @@ def order(engine, gid=None, order_id=None):
     with engine.connect() as conn:
         row = conn.execute(text(_ORDER + where), {"v": value}).mappings().first()
     return dict(row) if row else None
-
-
-def age_s(engine, gid):
-    """Seconds since the dtm strategy's order of gid was created, by the database's clock."""
-    with engine.connect() as conn:
-        return conn.execute(
-            text("SELECT TIMESTAMPDIFF(MICROSECOND, create_time, NOW(3)) / 1e6 FROM orders WHERE gid = :gid"),
-            {"gid": gid},
-        ).scalar_one()
 
 
 def move(conn, gid, from_status, to_status):

@@ -1,5 +1,6 @@
--- The project schema. Applied by `python -m busi setup` (local stack) and by MySQL's
--- /docker-entrypoint-initdb.d (docker-compose.yml). Idempotent.
+-- The project schema. Applied by `python -m busi setup` (local stack) and by MariaDB's
+-- /docker-entrypoint-initdb.d (docker-compose.yml). Idempotent. MariaDB's SQL: its IF NOT
+-- EXISTS and OR REPLACE forms; DELIMITER as the mysql client reads it (busi/server/setup.py too).
 CREATE DATABASE IF NOT EXISTS flash_sale DEFAULT CHARACTER SET utf8mb4;
 
 CREATE TABLE IF NOT EXISTS flash_sale.orders (
@@ -13,6 +14,12 @@ CREATE TABLE IF NOT EXISTS flash_sale.orders (
   UNIQUE KEY uk_gid (gid),
   KEY idx_product (product_id, id)
 ) ENGINE = InnoDB DEFAULT CHARSET = utf8mb4;
+-- expires_at: when an order still `created` is handed to its expiry saga (busi/domain/expiry.py);
+-- NULL in the other strategies' tables. Added here, not above, so that a database made
+-- before it gets it too.
+ALTER TABLE flash_sale.orders
+  ADD COLUMN IF NOT EXISTS expires_at DATETIME(3) NULL,
+  ADD KEY IF NOT EXISTS idx_awaiting_payment (status, expires_at);
 
 -- DTM's sub-transaction barrier table, as DTM defines it (sqls/dtmcli.barrier.mysql.sql).
 CREATE DATABASE IF NOT EXISTS dtm_barrier DEFAULT CHARACTER SET utf8mb4;
@@ -47,6 +54,31 @@ CREATE TABLE IF NOT EXISTS flash_sale.naive_orders LIKE flash_sale.orders;
 CREATE TABLE IF NOT EXISTS flash_sale.rowlock_orders LIKE flash_sale.orders;
 CREATE TABLE IF NOT EXISTS flash_sale.reserve_orders LIKE flash_sale.orders;
 CREATE TABLE IF NOT EXISTS flash_sale.twostores_orders LIKE flash_sale.orders;
+CREATE TABLE IF NOT EXISTS flash_sale.procedure_stock LIKE flash_sale.rowlock_stock;
+CREATE TABLE IF NOT EXISTS flash_sale.procedure_orders LIKE flash_sale.orders;
+
+-- The procedure strategy's purchase (busi/domain/strategies/procedure.py): reserve's UPDATE and
+-- INSERT and the COMMIT in one CALL, one round trip. Its answer: 'bought', 'sold out' or 'unknown'.
+DELIMITER //
+CREATE OR REPLACE PROCEDURE flash_sale.purchase_one(IN in_product BIGINT, IN in_user BIGINT, IN in_gid VARCHAR(128))
+MODIFIES SQL DATA
+BEGIN
+  DECLARE EXIT HANDLER FOR SQLEXCEPTION BEGIN ROLLBACK; RESIGNAL; END;
+  START TRANSACTION;
+  UPDATE flash_sale.procedure_stock SET available = available - 1, reserved = reserved + 1
+    WHERE product_id = in_product AND available >= 1;
+  IF ROW_COUNT() = 1 THEN
+    INSERT INTO flash_sale.procedure_orders (gid, user_id, product_id, amount, status)
+      VALUES (in_gid, in_user, in_product, 1, 'created');
+    COMMIT;
+    SELECT 'bought' AS outcome;
+  ELSE
+    ROLLBACK;
+    SELECT IF(EXISTS (SELECT 1 FROM flash_sale.procedure_stock WHERE product_id = in_product), 'sold out', 'unknown')
+      AS outcome;
+  END IF;
+END //
+DELIMITER ;
 
 -- The catalogue: name and price of each product (its stock stays in Redis, {pN}-stock).
 -- pay_within_s: this product's payment window; NULL means PAY_WITHIN_S (busi/config.py).

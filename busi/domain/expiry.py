@@ -7,34 +7,28 @@ goes back to the Redis stock, by a saga:
 | restock     | one unit back to the stock, behind the Redis barrier  | take it back          |
 
 A saga, not a plain message: the cancel may rightly lose to a payment, and a message's branch
-may never say no. What starts it is DTM itself: createOrder registers, with every order, a
-message delayed by the payment window, whose one branch (expireOrder) starts the saga. DTM
-keeps that message durably and retries its branch, so no crash loses the trigger; both gids
-derive from the order's, so a second trigger finds the same saga and doubles nothing.
+may never say no. What starts it is the sweeper (busi/server/expiry_sweeper.py), which looks
+every second for orders whose `expires_at` has passed. The order's row is the durable record:
+no crash loses it, and a restarted DTM finds nothing missing, since the sweep looks again. The
+saga's gid derives from the order's, so a second start finds the same saga and doubles nothing.
+A paid order costs DTM nothing more than its purchase and its payment.
 """
 
 import logging
 
-from busi.adapters import orders, products, stock
-from saga import DtmFailure, DtmOngoing, Msg, Saga
+from busi.adapters import orders, stock
+from saga import DtmFailure, Saga
 
 log = logging.getLogger(__name__)
 RETRY_INTERVAL_S = 5
+SWEEP_BATCH = 100
+# An order handed to its saga is due again this long after, should it still be `created`: the
+# saga is then still retrying a branch (MySQL or Redis down), or has rolled back.
+LOOK_AGAIN_S = 60
 
 
 class NotCancellable(DtmFailure):
     """The order is no longer `created` (paid, or cancelled already): the saga stops here."""
-
-
-TRIGGER_SUFFIX = "-expiry"
-
-
-def trigger_gid(order_gid):
-    return order_gid + TRIGGER_SUFFIX
-
-
-def is_expiry_trigger(gid):
-    return gid.endswith(TRIGGER_SUFFIX)
 
 
 SAGA_SUFFIX = "-expire"
@@ -48,33 +42,19 @@ def is_expiry_saga(gid):
     return gid.endswith(SAGA_SUFFIX)
 
 
-def register(svc, order_gid, product_id, window_s):
-    """The delayed message that will start the expiry of order_gid; idempotent."""
-    gid = trigger_gid(order_gid)
-    msg = Msg(svc.dtm, gid, retry_interval=RETRY_INTERVAL_S, delay_s=window_s, branch_secret=svc.config.branch_secret)
-    msg.add({"order_gid": order_gid, "product_id": product_id}, f"{svc.config.busi_url}/expireOrder")
+def sweep(svc):
+    """Start the expiry saga of each order whose payment window has closed: how many."""
+    started = []
     try:
-        msg.submit()
-    except DtmFailure as err:  # a redelivered createOrder: the trigger exists and has moved on
-        log.info("gid=%s expiry trigger already registered: %s", gid, err)
-
-
-def payment_window_s(svc, product_id):
-    product = products.get(svc.mysql, product_id)
-    return (product and product["pay_within_s"]) or svc.config.pay_within_s
+        for order_gid, product_id in orders.due_for_expiry(svc.mysql, SWEEP_BATCH):
+            start(svc, order_gid, product_id)
+            started.append(order_gid)
+    finally:  # those not started (DTM unreachable) stay due, for the next sweep
+        orders.postpone_expiry(svc.mysql, started, LOOK_AGAIN_S)
+    return len(started)
 
 
 def start(svc, order_gid, product_id):
-    """The trigger's branch: start the expiry saga if the order still waits for payment.
-    DTM calls it once the window has closed; a call before that (a replay of DTM's call by
-    someone who read it from DTM's API) is told to come back later (425), and changes nothing."""
-    order = orders.order(svc.mysql, gid=order_gid)
-    if order is None or order["status"] != orders.CREATED:
-        log.info("gid=%s no expiry: the order is %s", order_gid, order and order["status"])
-        return
-    left_s = payment_window_s(svc, product_id) - orders.age_s(svc.mysql, order_gid)
-    if left_s > 0:
-        raise DtmOngoing(f"the payment window of order {order_gid} closes in {left_s:.1f} s: not expired yet")
     gid = saga_gid(order_gid)
     busi = svc.config.busi_url
     saga = Saga(svc.dtm, gid, retry_interval=RETRY_INTERVAL_S, branch_secret=svc.config.branch_secret)
@@ -84,8 +64,8 @@ def start(svc, order_gid, product_id):
     try:
         saga.submit()
         log.info("gid=%s expiring order %s", gid, order_gid)
-    except DtmFailure as err:  # the same saga, submitted by an earlier trigger
-        log.info("gid=%s expiry saga already submitted: %s", gid, err)
+    except DtmFailure as err:  # the same saga, finished already: a payment won, or Redis lost the stock
+        log.warning("gid=%s expiry saga ended, order %s still awaits payment: %s", gid, order_gid, err)
 
 
 def cancel(svc, barrier, order_gid):

@@ -1,14 +1,14 @@
 """The domain: a purchase is a two-phase message; an order is its one branch.
 
 purchase():     prepare the msg -> deduct one unit in Redis (barrier) -> submit.
-create_order(): the msg's branch, which DTM calls until it answers 200; it also registers
-                the order's expiry with DTM (busi/domain/expiry.py).
+create_order(): the msg's branch, which DTM calls until it answers 200. The order carries
+                its expiry time, which the sweeper acts on (busi/domain/expiry.py).
 """
 
 import logging
 
 from busi.adapters import metrics, orders, stock
-from busi.domain import crash_points, expiry
+from busi.domain import crash_points
 from busi.domain.strategies.base import SoldOut
 from saga import DtmDuplicated, DtmFailure, Msg
 
@@ -63,11 +63,14 @@ def purchase(svc, gid, user_id, product_id, crash_at=None):
 
 def create_order(svc, barrier, user_id, product_id, amount, crash_at=None):
     """Insert the order of barrier.gid, once, whatever number of times DTM delivers it."""
-    created = barrier.call(svc.mysql, lambda conn: orders.insert_order(conn, barrier.gid, user_id, product_id, amount))
+    created = barrier.call(
+        svc.mysql,
+        lambda conn: orders.insert_awaiting_payment(
+            conn, barrier.gid, user_id, product_id, amount, svc.config.pay_within_s
+        ),
+    )
     log.info("gid=%s order %s", barrier.gid, "created" if created else "already created, delivery ignored")
     if created:  # DTM's retry then finds the barrier taken, so the crash happens once
         metrics.ORDERS_CREATED.inc()
         crash_points.point(crash_at, "after_order_commit", barrier.gid)
-    # On every delivery, not only the first: a process that died after the commit left none.
-    expiry.register(svc, barrier.gid, product_id, expiry.payment_window_s(svc, product_id))
     return created

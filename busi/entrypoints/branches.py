@@ -1,7 +1,6 @@
 """The branches: endpoints that only DTM calls, each with the token of its transaction:
-the purchase message's (createOrder, queryPrepared), the payment saga's (charge, markPaid),
-the expiry trigger's (expireOrder) and the expiry saga's (cancelOrder, restock), each saga
-action with its compensation.
+the purchase message's (createOrder, queryPrepared), the payment saga's (charge, markPaid)
+and the expiry saga's (cancelOrder, restock), each saga action with its compensation.
 
 Every request to this blueprint is authenticated before anything is read or written: the
 Dtm-Branch-Token header must be HMAC(BRANCH_SECRET, gid) (saga/branch_token.py). Without it
@@ -131,11 +130,3 @@ def saga_branch(fields, run):
 
 for _path, (_fields, _run) in SAGA_BRANCHES.items():
     bp.add_url_rule(f"/{_path}", _path, saga_branch(_fields, _run), methods=ANY)
-
-
-@bp.route("/expireOrder", methods=ANY)
-def expire_order():
-    """The delayed message's branch: the payment window has closed."""
-    _, (order_gid, product_id) = saga_call("order_gid", "product_id")
-    expiry.start(services(), order_gid, product_id)
-    return success()

@@ -97,6 +97,4 @@ def kind_of(gid):
         return "purchase"
     if payment.is_payment(gid):
         return "payment"
-    if expiry.is_expiry_trigger(gid):
-        return "expiry trigger"
     return "expiry" if expiry.is_expiry_saga(gid) else ""

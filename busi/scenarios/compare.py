@@ -26,6 +26,7 @@ EXPECTED = {
     "naive": "oversells",
     "rowlock": "correct, crashes included",
     "reserve": "correct, crashes included",
+    "procedure": "correct, crashes included",
     "twostores": "loses the crashed purchases' units",
     "dtm": "correct, crashes included",
 }

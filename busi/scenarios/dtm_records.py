@@ -2,7 +2,6 @@
 on and what the auditor (crash_sim/audit.py) checks against the stores."""
 
 from busi.adapters.stock import hash_tag
-from busi.domain.expiry import is_expiry_trigger
 
 
 def dtm_transactions(dtm, product_id, since_s=None):
@@ -51,6 +50,5 @@ def _all_since(dtm, since_s):
 
 
 def purchases(transactions):
-    """The purchases' messages among a product's transactions: not its payment or expiry sagas,
-    nor the expiry triggers, which stay pending for the whole payment window."""
-    return {gid: t for gid, t in transactions.items() if t["trans_type"] == "msg" and not is_expiry_trigger(gid)}
+    """The purchases' messages among a product's transactions: not its payment or expiry sagas."""
+    return {gid: t for gid, t in transactions.items() if t["trans_type"] == "msg"}

@@ -71,6 +71,13 @@ def _tcp_addresses(server):
     return [name for name in names if isinstance(name, tuple)]
 
 
+def post_worker_init(worker):
+    """Each worker also runs the expiry sweeper, in a thread (busi/server/expiry_sweeper.py)."""
+    from busi.server import expiry_sweeper
+
+    expiry_sweeper.start_thread(worker.wsgi.extensions["busi"])
+
+
 def child_exit(server, worker):
     """A worker gone (a crash included): its gauges go with it, its counters stay counted.
     This runs in the arbiter's SIGCHLD handler, where an exception stops the whole server."""

@@ -19,12 +19,29 @@ FIRST_STOCK = 100
 def apply_schema(mysql_url):
     # Connect without a database: the schema creates the databases it uses.
     engine = create_engine(sqlalchemy_url(mysql_url).set(database=""))
-    # Comment lines go first, so that a ";" in a comment cannot split a statement.
-    sql = "\n".join(line for line in SCHEMA.read_text().splitlines() if not line.lstrip().startswith("--"))
     with engine.begin() as conn:
-        for statement in filter(None, (s.strip() for s in sql.split(";"))):
+        for statement in statements(SCHEMA.read_text()):
             conn.exec_driver_sql(statement)
     engine.dispose()
+
+
+def statements(sql):
+    """The statements of a schema file as the mysql client splits them: each ends with the
+    delimiter at the end of a line, ";" until a DELIMITER line changes it (for a procedure's
+    body). Comment lines are dropped first, so that a ";" in a comment cannot end a statement."""
+    delimiter, lines = ";", []
+    for line in sql.splitlines():
+        if line.lstrip().startswith("--"):
+            continue
+        if line.upper().startswith("DELIMITER "):
+            delimiter = line.split()[1]
+            continue
+        lines.append(line)
+        if line.rstrip().endswith(delimiter):
+            statement = "\n".join(lines).rstrip()[: -len(delimiter)].strip()
+            if statement:
+                yield statement
+            lines = []
 
 
 def main():

@@ -108,15 +108,16 @@ def test_restock_s_token_adds_no_unit_under_new_branch_ids_nor_takes_one_with_op
     assert busi.stock(product) == 1
 
 
-def test_the_expiry_trigger_s_token_creates_no_order(busi, dtm, new_product):
-    """The issue's probe: createOrder for 1,000 units with the token of an expiry trigger."""
+def test_the_expiry_saga_s_token_creates_no_order(busi, dtm, new_product):
+    """The issue's probe: createOrder for 1,000 units with the token of another transaction."""
     product = new_product(2)
+    busi.post("reset", stock=2, product_id=product, pay_within_s=1).raise_for_status()
     order = busi.purchase(91, product).json()["gid"]
-    trigger = expiry.trigger_gid(order)
-    assert wait_until(lambda: dtm.query(trigger)["transaction"], 10)
-    headers, payload = from_dtm(dtm, trigger, "01")
-    forged = {**payload, "user_id": 91, "amount": 1000}
+    saga = expiry.saga_gid(order)
+    assert wait_until(lambda: (dtm.query(saga)["transaction"] or {}).get("status") == "succeed", 30)
+    headers, payload = from_dtm(dtm, saga, "01")
+    forged = {**payload, "user_id": 91, "product_id": product, "amount": 1000}
     for body in (payload, forged):
-        response = call(busi, "createOrder", trigger, "01", "action", headers, body, trans=MSG)
+        response = call(busi, "createOrder", saga, "01", "action", headers, body, trans=MSG)
         assert response.status_code == 401, response.text
-    assert wait_until(lambda: busi.order_count(product) == 1, 10) and busi.stock(product) == 1
+    assert busi.order_count(product) == 1 and busi.stock(product) == 2  # the one order, cancelled

@@ -1,17 +1,30 @@
-"""Expiry, a DTM saga triggered by a delayed DTM message: an unpaid order gives its unit
-back, a paid one keeps it, a second trigger doubles nothing, and a payment racing the expiry
-leaves exactly one winner with the money and the units balanced."""
+"""Expiry, a DTM saga that the sweeper starts once an order's payment window has closed: an
+unpaid order gives its unit back, a paid one keeps it and costs DTM nothing more, a second
+start doubles nothing, neither a crash nor DTM's restart loses one, and a payment racing the
+expiry leaves exactly one winner with the money and the units balanced."""
 
 from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
 
+import pytest
+
+from busi import create_app
+from busi.adapters import orders
 from busi.domain import expiry
+from crash_sim import stack
 from crash_sim.__main__ import main
+from saga import DtmError
 from tests.conftest import wait_until
 from tests.e2e.conftest import PRICE, order_status, wallet, worker_crashes
 
 WINDOW_S = 2
-EXPIRY_DEADLINE_S = 30  # the window, then DTM's cron (every ~3 s), then the saga
+EXPIRY_DEADLINE_S = 30  # the window, then a sweep (every second), then the saga
+
+
+@pytest.fixture(scope="module")
+def svc(config):
+    """This process's own clients, as a worker has them, to call the domain's functions."""
+    return create_app(config).extensions["busi"]
 
 
 def sale(busi, new_product, buyers, balance="100.00", window_s=WINDOW_S):
@@ -32,45 +45,44 @@ def test_an_unpaid_order_is_cancelled_and_its_unit_returned(busi, new_product):
     assert wait_until(lambda: busi.stock(product) == 1, 5)
 
 
-def test_a_paid_order_keeps_its_unit(busi, new_product, dtm):
-    product, [gid] = sale(busi, new_product, [72])
-    assert busi.post("pay", gid=gid).status_code == 200
-    trigger = expiry.trigger_gid(gid)
-    assert wait_until(lambda: (dtm.query(trigger)["transaction"] or {}).get("status") == "succeed", EXPIRY_DEADLINE_S)
-    assert order_status(busi, product, gid) == "paid" and busi.stock(product) == 0
-    assert dtm.query(expiry.saga_gid(gid))["transaction"] is None  # the trigger found nothing to do
+def test_a_paid_order_keeps_its_unit_and_costs_dtm_nothing_more(busi, new_product, dtm):
+    product, [paid, unpaid] = sale(busi, new_product, [72, 76], window_s=3)
+    assert busi.post("pay", gid=paid).status_code == 200
+    # The unpaid one, created just after, expires once a sweep has passed both windows.
+    assert wait_until(lambda: order_status(busi, product, unpaid) == "cancelled", EXPIRY_DEADLINE_S)
+    assert order_status(busi, product, paid) == "paid" and busi.stock(product) == 1
+    assert dtm.query(expiry.saga_gid(paid))["transaction"] is None
+    assert dtm.query(paid + "-expiry")["transaction"] is None  # no trigger registered, as before
 
 
-def test_a_second_trigger_doubles_nothing(busi, new_product, signed, sealed, dtm):
+def test_a_second_start_doubles_nothing(busi, new_product, dtm, svc):
     product, [gid] = sale(busi, new_product, [73], window_s=1)
-    trigger = expiry.trigger_gid(gid)
     assert wait_until(lambda: (dtm.query(expiry.saga_gid(gid))["transaction"] or {}).get("status") == "succeed", 30)
-    query = {"gid": trigger, "trans_type": "msg", "branch_id": "01", "op": "action"}
-    for _ in range(2):  # DTM's call of the trigger's branch, delivered twice more
-        response = busi.session.post(
-            f"{busi.url}/expireOrder",
-            params=query,
-            headers=signed(trigger),
-            json=sealed(trigger, "01", {"order_gid": gid, "product_id": product}, "expireOrder"),
-        )
-        assert response.status_code == 200, response.text
+    with ThreadPoolExecutor(max_workers=3) as pool:  # three sweepers that all found it due
+        list(pool.map(lambda _: expiry.start(svc, gid, product), range(3)))
     assert order_status(busi, product, gid) == "cancelled" and busi.stock(product) == 1
 
 
-def test_the_trigger_s_call_replayed_before_the_window_closes_is_425_and_cancels_nothing(
-    busi, new_product, signed, sealed
-):
-    """DTM's API shows the trigger's payload and token: replayed early, it must not expire the order."""
+def test_a_sweep_leaves_an_order_whose_window_is_open(busi, new_product, svc):
     product, [gid] = sale(busi, new_product, [75], window_s=3600)
-    trigger = expiry.trigger_gid(gid)
-    response = busi.session.post(
-        f"{busi.url}/expireOrder",
-        params={"gid": trigger, "trans_type": "msg", "branch_id": "01", "op": "action"},
-        headers=signed(trigger),
-        json=sealed(trigger, "01", {"order_gid": gid, "product_id": product}, "expireOrder"),
-    )
-    assert response.status_code == 425 and "not expired yet" in response.json()["error"], response.text
+    expiry.sweep(svc)
+    assert gid not in {due for due, _ in orders.due_for_expiry(svc.mysql, 10_000)}
     assert order_status(busi, product, gid) == "created" and busi.stock(product) == 0
+
+
+def test_orders_due_while_dtm_is_down_expire_once_it_is_back(busi, new_product, svc, config):
+    product, [gid] = sale(busi, new_product, [77], window_s=2)
+    stack.stop("dtm")
+    try:
+        assert wait_until(lambda: gid in {due for due, _ in orders.due_for_expiry(svc.mysql, 10_000)}, 10)
+        with pytest.raises(DtmError):  # as the sweepers find meanwhile: the order stays due
+            expiry.sweep(svc)
+        assert order_status(busi, product, gid) == "created"
+    finally:
+        stack.start("dtm")
+        stack.wait_healthy(config.busi_url)
+    assert wait_until(lambda: order_status(busi, product, gid) == "cancelled", EXPIRY_DEADLINE_S)
+    assert wait_until(lambda: busi.stock(product) == 1, 5)
 
 
 def test_payment_racing_the_expiry_has_one_winner_per_order(busi, new_product, dtm):
@@ -106,9 +118,9 @@ def test_the_sale_command_balances_units_and_money(capsys):
     assert "+ awaiting payment 0 +" in lines[-3]  # every unpaid order expired
 
 
-def test_a_trigger_lost_with_its_process_is_registered_on_dtm_s_retry(busi, new_product, config):
-    """createOrder dies after committing the order, before registering its expiry: DTM
-    retries createOrder, which registers it then, so the unpaid unit still comes back."""
+def test_an_order_whose_process_died_after_its_commit_still_expires(busi, new_product, config):
+    """createOrder dies after committing the order (and the worker's sweeper with it): the
+    order's row holds its expiry, and another worker's sweeper gives the unpaid unit back."""
     product = new_product(1)
     busi.post("reset", stock=1, product_id=product, pay_within_s=1).raise_for_status()
     crashes = worker_crashes(config)
@@ -116,7 +128,7 @@ def test_a_trigger_lost_with_its_process_is_registered_on_dtm_s_retry(busi, new_
     assert response.status_code == 200, response.text
     assert wait_until(lambda: worker_crashes(config) > crashes, 10)
     gid = response.json()["gid"]
-    assert wait_until(lambda: order_status(busi, product, gid) == "cancelled", 45)  # retry after 8 s, then expiry
+    assert wait_until(lambda: order_status(busi, product, gid) == "cancelled", EXPIRY_DEADLINE_S)
     assert wait_until(lambda: busi.stock(product) == 1, 5)
 
 

@@ -65,7 +65,7 @@ def test_the_batch_and_a_sell_out_on_the_live_page(offline_page, config, new_pro
     expect(row.locator(".orders")).to_have_text("4", timeout=DEADLINE_MS)
     expect(row.locator(".in-flight")).to_have_text("0")
     drills = page.locator("#transactions tbody tr").filter(has=page.locator(".crash-drill"))
-    drill = drills.filter(has_text=f"{{p{product_id}}}-crash-")  # not its order's expiry trigger
+    drill = drills.filter(has_text=f"{{p{product_id}}}-crash-")  # the purchase, not its order's payment or expiry
     expect(drill.locator(".crash-drill")).to_have_text("purchase, crash drill")
     expect(drill.locator(".status")).to_have_text("succeed", timeout=DEADLINE_MS)
     expect(page.locator("#log")).to_contain_text("every unit deducted became exactly one order", timeout=DEADLINE_MS)

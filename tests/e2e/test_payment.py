@@ -68,7 +68,6 @@ def test_unknown_and_malformed_orders(busi):
         "chargeCompensate",
         "markPaid",
         "markPaidCompensate",
-        "expireOrder",
         "cancelOrder",
         "cancelOrderCompensate",
         "restock",

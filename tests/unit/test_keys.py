@@ -41,5 +41,5 @@ def test_a_purchase_gid_names_its_product_and_whether_it_is_a_crash_drill():
     assert purchase_of(new_gid(42, crash_at="after_deduct")) == (42, True)
     assert hash_tag(new_gid(7, crash_at="after_submit")) == "p7"
     # payments and expiries are other transactions of the product, not purchases
-    assert purchase_of(f"{new_gid(42)}-expiry") is None
+    assert purchase_of(f"{new_gid(42)}-expire") is None
     assert purchase_of("{p42}-pay-" + "0" * 32) is None

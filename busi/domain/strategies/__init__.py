@@ -1,4 +1,4 @@
-"""Purchase strategies: the same purchase five ways, each with its own stock and orders, so
+"""Purchase strategies: the same purchase six ways, each with its own stock and orders, so
 that a run of one cannot disturb another. Chosen per request by ?strategy=NAME (default dtm).
 
 | strategy  | stock            | orders           | what it does                                                  |
@@ -6,6 +6,7 @@ that a run of one cannot disturb another. Chosen per request by ?strategy=NAME (
 | naive     | naive_stock      | naive_orders     | read, check, UPDATE, INSERT in a transaction, no lock: oversells |
 | rowlock   | rowlock_stock    | rowlock_orders   | the same in one transaction with SELECT ... FOR UPDATE        |
 | reserve   | reserve_stock    | reserve_orders   | one conditional UPDATE of available and reserved, one trans.  |
+| procedure | procedure_stock  | procedure_orders | reserve's statements as a stored procedure: one round trip    |
 | twostores | Redis {pN}-twostores-stock | twostores_orders | Lua deduction, then the INSERT, no transaction manager |
 | dtm       | Redis {pN}-stock | orders           | the two-phase message (busi/domain/flash_sale.py)             |
 """
@@ -14,11 +15,12 @@ from busi.domain.refusals import InvalidInput
 from busi.domain.strategies.base import SoldOut, Strategy, UnknownProduct
 from busi.domain.strategies.dtm import Dtm
 from busi.domain.strategies.naive import Naive
+from busi.domain.strategies.procedure import Procedure
 from busi.domain.strategies.reserve import Reserve
 from busi.domain.strategies.rowlock import Rowlock
 from busi.domain.strategies.twostores import TwoStores
 
-STRATEGIES = {s.name: s for s in (Naive(), Rowlock(), Reserve(), TwoStores(), Dtm())}
+STRATEGIES = {s.name: s for s in (Naive(), Rowlock(), Reserve(), Procedure(), TwoStores(), Dtm())}
 DEFAULT = "dtm"
 
 __all__ = ["DEFAULT", "STRATEGIES", "SoldOut", "Strategy", "UnknownProduct", "strategy_of"]

@@ -1,5 +1,5 @@
 """What every purchase strategy is: one contract, so that the endpoints, the comparison and
-the benchmark treat the five alike (busi/domain/strategies/__init__.py lists them)."""
+the benchmark treat the six alike (busi/domain/strategies/__init__.py lists them)."""
 
 from busi.adapters import orders, stock
 from busi.domain.refusals import InvalidInput
