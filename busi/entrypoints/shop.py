@@ -133,6 +133,7 @@ def set_inventory(product_id):
             "return its unit. Set the stock once they are paid or cancelled."
         }, 409
     stock.set_stock(services().redis, product_id, units)
+    STRATEGIES[DEFAULT].stock_set(product_id)
     return one_product(product_id)
 
 

@@ -1,5 +1,6 @@
 """A purchase, sold out, duplicate deliveries, and a back-query that comes first."""
 
+import time
 import uuid
 
 import pytest
@@ -9,6 +10,7 @@ from busi.adapters.orders import orders_of_gid
 from busi.adapters.stock import new_gid, stock_key
 from busi.domain import flash_sale
 from busi.domain.strategies import SoldOut
+from busi.domain.strategies.dtm import SOLD_OUT_MEMO_S
 from busi.scenarios import dtm_records
 from saga import DtmDuplicated, Msg
 from saga.barrier_redis import barrier_key
@@ -39,6 +41,26 @@ def test_sold_out_is_409_and_starts_no_transaction(busi, new_product, dtm):
     assert "gid" not in body  # the fast path: no global transaction at all
     assert not dtm_records.dtm_transactions(dtm, product)
     assert busi.stock(product) == 0 and busi.order_count(product) == 0
+
+
+def test_a_crowd_after_the_last_unit_costs_redis_a_read_per_worker_and_period(busi, new_product, redis, config):
+    if config.ha:
+        pytest.skip("counts one Redis server's reads: the single stack's")
+    product = new_product(0)
+    reads = lambda: redis.info("commandstats")["cmdstat_get"]["calls"]  # noqa: E731
+    before, start = reads(), time.monotonic()
+    answers = [r.status_code for r in busi.purchase_many([7] * 200, product)]
+    periods = (time.monotonic() - start) / SOLD_OUT_MEMO_S + 1
+    assert answers == [409] * 200
+    # Other tests' reads may land meanwhile; without the memo there would be 200 of ours.
+    assert reads() - before <= config.busi_workers * periods + 20 < 200
+
+
+def test_a_restocked_product_sells_at_once_whichever_worker_remembered_it_sold_out(busi, new_product):
+    product = new_product(0)
+    assert {r.status_code for r in busi.purchase_many([7] * 40, product)} == {409}  # every worker, likely
+    busi.reset(3, product)
+    assert [r.status_code for r in busi.purchase_many([7] * 3, product)] == [200] * 3
 
 
 def test_a_deduction_refused_by_the_script_aborts_its_message(config, dtm, redis, new_product):
