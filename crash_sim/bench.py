@@ -25,13 +25,13 @@ import redis as redis_lib
 from dtmcli.dtmimp import trans_call_dtm
 
 from busi.scenarios import wait
+from busi.scenarios.client import UNPAID_FOR_S
 from crash_sim import show, wrk
 from saga import DtmClient, Msg
 
 FSYNC_PRODUCT = 999_003
 FSYNC_MODES = ("always", "everysec")
 RATIO_PRODUCT = 999_004
-UNPAID_FOR_S = 7 * 86400
 SECTIONS = ("ratios", "dtm", "fsync")
 BARE_MSG = Path(__file__).with_name("bare_msg.lua")
 # (figure, numerator, denominator, target), from the loads that ratios() measures; the targets

@@ -17,7 +17,7 @@ from busi.adapters import redis_client
 from busi.adapters.orders import make_engine
 from busi.adapters.stock import stock_key
 from busi.scenarios import dtm_records
-from busi.scenarios.client import operator_client
+from busi.scenarios.client import UNPAID_FOR_S, operator_client
 from crash_sim import audit, stack
 from crash_sim.crowd import Crowd
 from saga import DtmClient
@@ -164,7 +164,7 @@ class Matrix:
 
     def run(self, fault, settle_deadline_s=SETTLE_DEADLINE_S):
         product, began = self._fresh_product(), time.time()
-        self.busi.reset(self.stock, product)
+        self.busi.reset(self.stock, product, pay_within_s=UNPAID_FOR_S)
         crowd = Crowd(self.busi, product, self.buyers, self.concurrency, ARRIVALS_PER_S, CROWD_DEADLINE_S)
         injector = _Injector(fault, crowd, sold=max(1, self.stock // 4))
         with audit.StockWatcher(self.redis, product) as watcher:

@@ -17,7 +17,7 @@ import subprocess
 from busi.adapters import redis_client
 from busi.adapters.stock import hash_tag, stock_key
 from busi.config import API_PREFIX, HA_SERVERS
-from busi.scenarios.client import operator_client
+from busi.scenarios.client import UNPAID_FOR_S, operator_client
 from crash_sim import bench, show, wrk
 from saga.barrier_redis import ADJUST_AMOUNT, BARRIER_EXPIRE_S, barrier_key
 from saga.dtm_client import API_PATH
@@ -54,7 +54,7 @@ def run(config, seconds=6, connections=50):
     client = operator_client(config)
     services = [(f"service :{p}", f"http://127.0.0.1:{p}{API_PREFIX}") for p in HA_SERVERS["busi_instances"]]
     for label, url in [*services, ("both services, via HAProxy", config.busi_url)]:
-        client.post("reset", stock=10**9, product_id=PRODUCT, pay_within_s=bench.UNPAID_FOR_S).raise_for_status()
+        client.post("reset", stock=10**9, product_id=PRODUCT, pay_within_s=UNPAID_FOR_S).raise_for_status()
         load = wrk.run(
             f"{url}/flashSales?product_id={PRODUCT}&user_id=1", seconds, connections, headers=client.header_lines()
         )

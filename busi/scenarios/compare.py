@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import requests
 
 from busi.scenarios import dtm_records, wait
-from busi.scenarios.client import BAD_GATEWAY, TIMEOUT_S, operator_client
+from busi.scenarios.client import BAD_GATEWAY, TIMEOUT_S, UNPAID_FOR_S, operator_client
 from saga import DtmClient
 from saga.dtm_client import FINAL
 
@@ -88,7 +88,7 @@ class Comparison:
         self.dtm = DtmClient(config.dtm_url)
 
     def run(self, strategy, crashes=0):
-        self.client.reset(self.stock, PRODUCT_ID, strategy)
+        self.client.reset(self.stock, PRODUCT_ID, strategy, pay_within_s=UNPAID_FOR_S)
         began = time.time()  # DTM's records of this run are those created since
         crash_at = {round((i + 1) * self.stock / (2 * crashes + 2)) for i in range(crashes)}  # early in the sale
         session = self.client.pooled_session(self.concurrency)

@@ -9,7 +9,7 @@ import pytest
 import requests
 
 from busi.domain.crash_points import CRASH_EXIT_CODE
-from busi.scenarios.client import operator_client
+from busi.scenarios.client import UNPAID_FOR_S, operator_client
 from saga import branch_seal, branch_token
 from tests.conftest import wait_until
 
@@ -29,11 +29,12 @@ def busi(config):
 @pytest.fixture
 def new_product(busi):
     """new_product(stock, strategy=None) -> a product id of this test's own, with that stock
-    and no orders in the strategy's stores (the default strategy's when None)."""
+    and no orders in the strategy's stores (the default strategy's when None). A week to pay:
+    its unpaid orders must not expire during a later test (a test of expiry sets its own)."""
 
     def make(stock, strategy=None):
         product_id = next(_product_ids)
-        busi.reset(stock, product_id, strategy)
+        busi.reset(stock, product_id, strategy, pay_within_s=UNPAID_FOR_S)
         return product_id
 
     return make
