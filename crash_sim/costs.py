@@ -9,10 +9,8 @@ answer and, for dtm, every unit sold has its order (which DTM creates after the 
 
 import os
 import re
-import resource
 import signal
 import subprocess
-import time
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
@@ -137,7 +135,7 @@ def run_rush(client, strategy, product, buyers, connections):
     command = wrk.command(
         url, RUSH_DEADLINE_S, connections, connections, RUSH, [str(buyers), str(connections)], client.header_lines()
     )
-    before, start = resource.getrusage(resource.RUSAGE_CHILDREN), time.monotonic()
+    started = wrk.children_clock()
     with subprocess.Popen(command, stdout=subprocess.PIPE, text=True) as rusher:
         for line in rusher.stdout:  # the first thread to see every buyer answered says so
             if line.strip() == "rush done":
@@ -146,8 +144,7 @@ def run_rush(client, strategy, product, buyers, connections):
         # stopped hold connections that sync workers wait on.
         rusher.send_signal(signal.SIGINT)
         output, _ = rusher.communicate(timeout=60)
-    wall, after = time.monotonic() - start, resource.getrusage(resource.RUSAGE_CHILDREN)
-    wrk_cores = (after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime) / wall
+    wrk_cores = wrk.cores_since(started)
     answered, bought, seconds = RUSH_SUMMARY.search(output).groups()
     latency = tuple(float(ms) for ms in RUSH_LATENCY.search(output).groups())
     return int(answered), int(bought), float(seconds), latency, wrk_cores

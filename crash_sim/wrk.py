@@ -38,11 +38,21 @@ def command(url, seconds, connections, threads=2, script=None, args=(), headers=
 def run(url, seconds=8, connections=16, threads=2, script=None, args=(), headers=()):
     """One wrk run against url (command's arguments), to its end."""
     command_line = command(url, seconds, connections, threads, script, args, headers)
-    before, start = resource.getrusage(resource.RUSAGE_CHILDREN), time.monotonic()
+    started = children_clock()
     result = subprocess.run(command_line, capture_output=True, text=True, timeout=seconds + 60, check=True)
+    return parse(result.stdout, cores_since(started))
+
+
+def children_clock():
+    """Now, and the CPU this process's finished children have used: for cores_since."""
+    return time.monotonic(), resource.getrusage(resource.RUSAGE_CHILDREN)
+
+
+def cores_since(clock):
+    """The cores the children that finished since children_clock() used, on average."""
+    start, before = clock
     wall, after = time.monotonic() - start, resource.getrusage(resource.RUSAGE_CHILDREN)
-    cpu = after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime
-    return parse(result.stdout, cpu / wall)
+    return (after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime) / wall
 
 
 def parse(output, wrk_cores=0.0):

@@ -5,7 +5,6 @@ DTM then calls the back-query (query_prepared), which tells from the barrier whe
 local transaction committed, and DTM submits or fails the message accordingly.
 """
 
-import json
 import logging
 
 from dtmcli.msg import Msg as DtmcliMsg
@@ -22,16 +21,11 @@ class Msg(Trans, DtmcliMsg):
     the pooled DtmClient instead, because dtmcli's open a connection each, map 409 and
     425 to plain exceptions, always ask for an 8 s request timeout and have no abort."""
 
-    def __init__(
-        self, client, gid, timeout_to_fail=0, retry_interval=0, branch_headers=None, delay_s=0, branch_secret=None
-    ):
-        """timeout_to_fail: seconds after prepare before DTM back-queries (0: the server's 35 s);
-        delay_s: DTM calls the branches no sooner than this after the message was created.
+    def __init__(self, client, gid, timeout_to_fail=0, retry_interval=0, branch_headers=None, branch_secret=None):
+        """timeout_to_fail: seconds after prepare before DTM back-queries (0: the server's 35 s).
         The other options: Trans._use."""
         DtmcliMsg.__init__(self, client.url, gid)
         self._use(client, timeout_to_fail, retry_interval, branch_headers, branch_secret)
-        if delay_s:
-            self.trans_base.custom_data = json.dumps({"delay": delay_s})
 
     def add(self, payload, action_url):
         return DtmcliMsg.add(self, self._sealed(payload, action_url), action_url)
