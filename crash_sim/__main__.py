@@ -6,7 +6,8 @@ python -m crash_sim sale [--stock 50] [--buyers 200] [--pay 0.6] [--short 0.1] [
 
 batch: the batch scenario from outside, against a running business service (make up),
 its lines printed with the elapsed time of each. bench: throughput figures (bench.py; --rtt: rtt.py).
-faults: the fault matrix against the local stack (faults.py); exit 1 unless every row held.
+faults: the fault matrix against the local stack (faults.py, network_faults.py); exit 1 unless
+every row held, and every network row's fault was seen.
 compare: every purchase strategy under the same crowd, with and without crashes (compare.py).
 sale: purchases, payments and expiry to the end, and a balance sheet (sale.py); exit 1 unless it held.
 
@@ -127,6 +128,9 @@ def run_faults(config, args):
             for problem in row.audit.problems():
                 broken += 1
                 steps.note(f"    BROKEN: {problem}", style="red")
+            if row.seen == "":
+                broken += 1
+                steps.note("    NOT SEEN: nothing shows the fault happened: the row tested nothing", style="red")
     show.print_table(faults.HEADERS, rows)
     return 1 if broken else 0
 

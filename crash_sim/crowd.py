@@ -26,6 +26,7 @@ class Outcome:
     status: int | None  # 200 bought, 409 sold out, another 4xx refused, None gave up at the deadline
     gid: str | None
     attempts: int
+    errored_gids: list  # gids of this shopper's tries answered 5xx: begun, outcome unknown to the shopper
 
 
 class Crowd:
@@ -38,6 +39,7 @@ class Crowd:
         self.arrival_gap_s = 1 / arrivals_per_s
         self.deadline_s = deadline_s
         self.sold = 0  # purchases answered 200 so far
+        self.bought = set()  # their gids
         self.on_sold = []  # (units, callback): callback() once `units` purchases answered 200
         self._crashes = deque()  # crash points armed for the next purchases
         self._lock = threading.Lock()
@@ -57,16 +59,18 @@ class Crowd:
     def _shop(self, session, user_id, start, deadline):
         arrival = start + (user_id - 1) * self.arrival_gap_s
         time.sleep(max(0.0, arrival - time.monotonic()))  # a schedule, not a wait for a condition
-        attempts = 0
+        attempts, errored = 0, []
         while True:
             attempts += 1
             status, gid = self._attempt(session, user_id)
             if status is not None and (status == 200 or 400 <= status < 500):  # yes, sold out, or no
                 if status == 200:
-                    self._count_sale()
-                return Outcome(user_id, status, gid, attempts)
+                    self._count_sale(gid)
+                return Outcome(user_id, status, gid, attempts, errored)
+            if gid:
+                errored.append(gid)
             if time.monotonic() >= deadline:
-                return Outcome(user_id, None, None, attempts)
+                return Outcome(user_id, None, None, attempts, errored)
             time.sleep(RETRY_PAUSE_S)
 
     def _attempt(self, session, user_id):
@@ -80,13 +84,15 @@ class Crowd:
             response = session.post(f"{self.client.url}/{path}", params=params, timeout=TIMEOUT_S)
         except requests.RequestException:
             return None, None
-        if response.status_code not in (200, 409):
+        try:  # no gid: sold out before any transaction, or an error before one began
+            return response.status_code, response.json().get("gid")
+        except ValueError:  # not JSON: a proxy's or a dying server's answer
             return response.status_code, None
-        return response.status_code, response.json().get("gid")  # none: sold out before any transaction
 
-    def _count_sale(self):
+    def _count_sale(self, gid):
         with self._lock:
             self.sold += 1
+            self.bought.add(gid)
             due = [callback for units, callback in self.on_sold if units == self.sold]
         for callback in due:
             callback()

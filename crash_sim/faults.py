@@ -4,22 +4,26 @@ Each row is one sale of a fresh product: STOCK units, BUYERS shoppers arriving
 ARRIVALS_PER_S a second, up to CONCURRENCY at a time (crowd.py), and one fault, injected
 once a quarter of the stock is sold; the row says how many units were sold when it hit.
 Then the auditor (audit.py) waits until DTM has finished every transaction of the sale and
-checks, from the stores themselves, that the promise held.
+checks, from the stores themselves, that the promise held. Crash points, kills and stops are
+here; the network's faults, a toxic on one link between tiers, in network_faults.py.
 """
 
 import random
 import threading
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 from busi.adapters import redis_client
 from busi.adapters.orders import make_engine
 from busi.adapters.stock import stock_key
+from busi.config import API_PREFIX, RTT_STACK
 from busi.scenarios import dtm_records
 from busi.scenarios.client import UNPAID_FOR_S, operator_client
-from crash_sim import audit, stack
+from crash_sim import audit, stack, toxiproxy
 from crash_sim.crowd import Crowd
+from crash_sim.fault import Fault, Sale
+from crash_sim.network_faults import NETWORK_FAULTS
 from saga import DtmClient
 
 BUYERS, CONCURRENCY, STOCK = 200, 24, 60
@@ -34,20 +38,12 @@ SETTLE_DEADLINE_S = 120  # DTM must have finished the sale this long after its l
 POLL_S = 0.2
 
 
-@dataclass(frozen=True)
-class Fault:
-    key: str  # for --only and the tests
-    label: str
-    inject: Callable[[Crowd], int]  # injects it; returns the units sold when it hit
-    server: str = ""  # the local server it kills or stops, if any
-
-
 def crash_point(key, label):
     """A row whose fault is CRASHES purchases dying at the crash point `key`."""
 
-    def inject(crowd):
-        crowd.arm(key, CRASHES)
-        return crowd.sold
+    def inject(sale):
+        sale.crowd.arm(key, CRASHES)
+        return sale.crowd.sold
 
     return Fault(key, label, inject)
 
@@ -55,13 +51,13 @@ def crash_point(key, label):
 def outage(key, label, take_down, server, seconds):
     """A row whose fault is a server taken down (stack.kill or stack.stop), then started
     again `seconds` later through scripts/stack.sh."""
-    return Fault(key, label, lambda crowd: _down_then_up(crowd, take_down, server, seconds), server)
+    return Fault(key, label, lambda sale: _down_then_up(sale, take_down, server, seconds), server)
 
 
-def _down_then_up(crowd, take_down, server, seconds):
+def _down_then_up(sale, take_down, server, seconds):
     """Take the server down, start it again `seconds` later; the units sold when it went down."""
     take_down(server)
-    hit_at = crowd.sold
+    hit_at = sale.crowd.sold
     time.sleep(seconds)  # the outage itself, not a wait for a condition
     stack.start(server)
     return hit_at
@@ -77,6 +73,7 @@ FAULTS = [
     outage("mysql_stop", "MariaDB stopped for 20 s", stack.stop, "mysql", 20),
     outage("dtm_kill", "DTM SIGKILL, back 2 s later", stack.kill, "dtm", 2),
     outage("busi_kill", "gunicorn master SIGKILL, restarted", stack.kill, "busi", 0),
+    *NETWORK_FAULTS,
 ]
 
 
@@ -84,8 +81,8 @@ def shard_outage(key, label, seconds, own=True):
     """A row whose fault is one Redis Cluster master SIGKILLed (the HA stack), then started
     again: the shard holding the sale's product (own), or another one."""
 
-    def inject(crowd):
-        return _down_then_up(crowd, stack.kill, stack.redis_shard(stock_key(crowd.product_id), own), seconds)
+    def inject(sale):
+        return _down_then_up(sale, stack.kill, stack.redis_shard(stock_key(sale.product), own), seconds)
 
     return Fault(key, label, inject, "redis")
 
@@ -111,6 +108,7 @@ HEADERS = [
     "recovered in",
     "buyers with an error",
     "retried",
+    "fault seen",
 ]
 
 
@@ -123,6 +121,7 @@ class Row:
     errored: int  # buyers who got an error (or a dropped connection) at least once
     retried: int  # purchase attempts that failed (error, dropped or refused connection) and were tried again
     sold_at_fault: int  # units sold when the fault hit: a fault after the last unit tests nothing
+    seen: str | None = None  # the fault's witness: what shows it happened ("" nothing; None: not asked)
 
     @property
     def held(self):
@@ -143,6 +142,7 @@ class Row:
             f"{a.slowest_s:.1f} s",
             self.errored,
             self.retried,
+            "-" if self.seen is None else self.seen or "NOT SEEN",
         ]
 
 
@@ -156,28 +156,45 @@ class Matrix:
         self.redis = redis_client.connect(config)
         self.mysql = make_engine(config.mysql_url, pool_size=2)
         self.dtm = DtmClient(config.dtm_url)
+        self._apart = None  # the service behind Toxiproxy, started for the first network row
 
     def runnable(self, fault):
-        """Whether this stack started the server the fault needs (not one named by a URL)."""
+        """Whether this stack started the server the fault needs (not one named by a URL);
+        the network rows need the single stack's proxies (scripts/stack.sh rtt-up)."""
+        if fault.link:
+            return not self.config.ha
         tier = fault.server.split("-")[0]  # dtm-1 is one of the dtm servers
         return not tier or tier == "busi" or getattr(self.config, f"local_{tier}")
 
+    def service(self, fault):
+        """(the operator's client of the service the sale goes to, that service's log)."""
+        if not fault.link:
+            return self.busi, Path(self.config.run_dir) / "busi" / "busi.log"
+        if self._apart is None:
+            stack.stack("rtt-up")
+            toxiproxy.reset()  # no toxic left over from a run that was stopped midway
+            self._apart = operator_client(self.config, f"http://127.0.0.1:{RTT_STACK['busi_port']}{API_PREFIX}")
+        return self._apart, Path(self.config.run_dir) / "busi-rtt" / "busi.log"
+
     def run(self, fault, settle_deadline_s=SETTLE_DEADLINE_S):
         product, began = self._fresh_product(), time.time()
-        self.busi.reset(self.stock, product, pay_within_s=UNPAID_FOR_S)
-        crowd = Crowd(self.busi, product, self.buyers, self.concurrency, ARRIVALS_PER_S, CROWD_DEADLINE_S)
-        injector = _Injector(fault, crowd, sold=max(1, self.stock // 4))
+        busi, service_log = self.service(fault)
+        busi.reset(self.stock, product, pay_within_s=UNPAID_FOR_S)
+        crowd = Crowd(busi, product, self.buyers, self.concurrency, ARRIVALS_PER_S, CROWD_DEADLINE_S)
+        sale = Sale(crowd, product, self.mysql, service_log)
+        injector = _Injector(fault, sale, sold=max(1, self.stock // 4))
         with audit.StockWatcher(self.redis, product) as watcher:
             injector.start()
-            outcomes = crowd.run()
+            sale.outcomes = crowd.run()
             injector.join()
-        stack.wait_healthy(self.config.busi_url)
-        bought = {o.gid for o in outcomes if o.status == 200}
-        refused = {o.gid for o in outcomes if o.status == 409}
-        result = self._settle(product, began, watcher, bought, refused, settle_deadline_s)
-        errored = sum(1 for o in outcomes if o.attempts > 1)
-        retried = sum(o.attempts - 1 for o in outcomes)
-        return Row(fault, self.buyers, self.stock, result, errored, retried, injector.sold_at_fault)
+        stack.wait_healthy(busi.url)
+        bought = {o.gid for o in sale.outcomes if o.status == 200}
+        refused = {o.gid for o in sale.outcomes if o.status == 409}
+        sale.audit = self._settle(product, began, watcher, bought, refused, settle_deadline_s)
+        errored = sum(1 for o in sale.outcomes if o.attempts > 1)
+        retried = sum(o.attempts - 1 for o in sale.outcomes)
+        seen = fault.witness(sale) if fault.witness else None
+        return Row(fault, self.buyers, self.stock, sale.audit, errored, retried, injector.sold_at_fault, seen)
 
     def _settle(self, product, began, watcher, bought, refused, deadline_s):
         """Poll the stores until the promise holds, or the deadline; the last audit."""
@@ -216,11 +233,11 @@ class Matrix:
 class _Injector(threading.Thread):
     """Injects the fault once the crowd has bought `sold` units; join() raises what it raised."""
 
-    def __init__(self, fault, crowd, sold):
+    def __init__(self, fault, sale, sold):
         super().__init__(daemon=True)
-        self.fault, self.crowd = fault, crowd
+        self.fault, self.sale = fault, sale
         self.reached = threading.Event()
-        crowd.on_sold.append((sold, self.reached.set))
+        sale.crowd.on_sold.append((sold, self.reached.set))
         self.error = None
         self.sold_at_fault = None
 
@@ -229,7 +246,7 @@ class _Injector(threading.Thread):
             self.error = RuntimeError("the sale never sold a quarter of its stock: is the service up?")
             return
         try:
-            self.sold_at_fault = self.fault.inject(self.crowd)
+            self.sold_at_fault = self.fault.inject(self.sale)
         except Exception as err:  # noqa: BLE001 - handed to join()
             self.error = err
 

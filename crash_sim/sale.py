@@ -37,8 +37,12 @@ class Sheet:
     unfinished: int
     sagas_won: dict  # "pay" / "expire" -> sagas of that kind that succeeded
 
+    def awaiting(self):
+        """Orders not yet paid nor cancelled: created, or claimed by a payment still under way."""
+        return self.by_status.get("created", 0) + self.by_status.get("paying", 0)
+
     def problems(self):
-        paid, created = self.by_status.get("paid", 0), self.by_status.get("created", 0)
+        paid, created = self.by_status.get("paid", 0), self.awaiting()
         checks = [
             (
                 self.stock_left + created + paid != self.initial,
@@ -58,7 +62,7 @@ class Sheet:
         return [message for failed, message in checks if failed]
 
     def lines(self):
-        paid, created = self.by_status.get("paid", 0), self.by_status.get("created", 0)
+        paid, created = self.by_status.get("paid", 0), self.awaiting()
         cancelled = self.by_status.get("cancelled", 0)
         never_sold = self.stock_left - cancelled
         return [
@@ -144,6 +148,7 @@ def charged_then_refunded(branches):
 
 
 def _settled(client, dtm, product, since_s):
-    created = client.get("orders", product_id=product).json()["by_status"].get("created", 0)
+    by_status = client.get("orders", product_id=product).json()["by_status"]
+    created = by_status.get("created", 0) + by_status.get("paying", 0)
     transactions = dtm_records.dtm_transactions(dtm, product, since_s)
     return not created and all(t["status"] in FINAL for t in transactions.values())

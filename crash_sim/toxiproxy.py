@@ -1,4 +1,5 @@
-"""Toxiproxy's HTTP API (scripts/stack.sh rtt-up starts it): the latency of the links between tiers.
+"""Toxiproxy's HTTP API (scripts/stack.sh rtt-up starts it): the links between tiers, their
+latency (bench --rtt) and their faults (the network rows of crash_sim/faults.py).
 
 A few JSON calls, made with requests: the PyPI client was last released in 2019.
 """
@@ -24,3 +25,15 @@ def set_rtt(rtt_ms):
 def reset():
     """No toxic on any link, every proxy enabled."""
     requests.post(f"{API}/reset", timeout=5).raise_for_status()
+
+
+def add(link, name, kind, stream, toxicity=1.0, **attributes):
+    """A toxic on one direction of one link: stream "upstream" (requests to the server behind
+    the proxy) or "downstream" (its answers). kind: latency, timeout, reset_peer, limit_data..."""
+    toxic = {"name": name, "type": kind, "stream": stream, "toxicity": toxicity, "attributes": attributes}
+    requests.post(f"{API}/proxies/{link}/toxics", json=toxic, timeout=5).raise_for_status()
+
+
+def remove(link, name):
+    """Heal one toxic."""
+    requests.delete(f"{API}/proxies/{link}/toxics/{name}", timeout=5).raise_for_status()

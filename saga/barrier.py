@@ -5,8 +5,13 @@ at most once, by inserting (gid, branch_id, op, barrier_id) in the same local tr
 as the business write: a duplicate insert means the work was already done or decided.
 """
 
+import logging
+import random
+import time
+
 from dtmcli.barrier import BranchBarrier as DtmcliBranchBarrier
 from sqlalchemy import text
+from sqlalchemy.exc import OperationalError
 
 from saga.result import DtmDuplicated, DtmFailure
 
@@ -17,6 +22,14 @@ MAX_LEN = {"trans_type": 45, "gid": 128, "branch_id": 128, "op": 45}
 MSG_BRANCH, MSG_OP, MSG_BARRIER_ID = "00", "msg", "01"
 # A compensating op first marks its origin op, so a late origin call finds the barrier taken.
 ORIGIN_OP = {"cancel": "try", "compensate": "action", "rollback": "action"}
+
+log = logging.getLogger(__name__)
+# MySQL errors after which the whole local transaction has been rolled back, and simply running
+# it again succeeds: it lost a deadlock, or waited too long for a lock. Retried here, a few
+# times, so that DTM does not see a branch error and retry it 5 s later, then 10 s...
+RETRYABLE = {1205: "lock wait timeout", 1213: "deadlock"}
+ATTEMPTS = 4
+BACKOFF_S = 0.02  # up to this, times the attempt, at random: the two sides of a deadlock part
 
 _SELECT_REASON = text(
     f"SELECT reason FROM {BARRIER_TABLE} "
@@ -58,8 +71,20 @@ class BranchBarrier(DtmcliBranchBarrier):
     def call(self, engine, business):
         """Run business(conn) at most once for this branch, inside one local transaction
         with the barrier insert. Returns False when the barrier skipped it (a duplicate
-        or dangling call, or an empty compensation), True when the business ran."""
+        or dangling call, or an empty compensation), True when the business ran. A
+        transaction that lost a deadlock or a lock wait runs again, up to ATTEMPTS times."""
         bid = self.new_barrier_id()
+        for attempt in range(1, ATTEMPTS + 1):
+            try:
+                return self._call_once(engine, business, bid)
+            except OperationalError as err:
+                code = err.orig.args[0] if err.orig is not None and err.orig.args else None
+                if code not in RETRYABLE or attempt == ATTEMPTS:
+                    raise
+                log.info("gid=%s %s %s: %s, running it again", self.gid, self.branch_id, self.op, RETRYABLE[code])
+                time.sleep(random.uniform(0, BACKOFF_S * attempt))  # a backoff, not a wait for a condition
+
+    def _call_once(self, engine, business, bid):
         origin_op = ORIGIN_OP.get(self.op, "")
         with engine.begin() as conn:
             origin_inserted = origin_op and self._insert(conn, self.branch_id, origin_op, bid, self.op)

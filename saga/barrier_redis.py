@@ -14,14 +14,17 @@ from saga.result import FAILURE, DtmDuplicated, DtmFailure
 BARRIER_EXPIRE_S = 7 * 86400
 
 # KEYS: stock, this op's barrier key, the origin op's barrier key. ARGV: amount, origin op, expiry.
+# One change from DTM's script: the barrier is checked before the stock. An op whose barrier is
+# taken was done or decided whatever the stock is now, and a purchase sent twice by its caller
+# (the same Idempotency-Key) must read DUPLICATE, not sold out, once its twin took the last unit.
 ADJUST_AMOUNT = """
-local v = redis.call('GET', KEYS[1])
 local e1 = redis.call('GET', KEYS[2])
-if v == false or v + ARGV[1] < 0 then
-  return 'FAILURE'
-end
 if e1 ~= false then
   return 'DUPLICATE'
+end
+local v = redis.call('GET', KEYS[1])
+if v == false or v + ARGV[1] < 0 then
+  return 'FAILURE'
 end
 redis.call('SET', KEYS[2], 'op', 'EX', ARGV[3])
 if ARGV[2] ~= '' then
@@ -54,8 +57,12 @@ def barrier_key(gid, branch_id, op, barrier_id):
     return f"{gid}-{branch_id}-{op}-{barrier_id}"
 
 
+DEDUCTED, ROLLED_BACK = "op", "rollback"  # what a msg's barrier key holds
+
+
 class RedisBarrier:
     def __init__(self, redis_client):
+        self._redis = redis_client
         self._adjust_amount = redis_client.register_script(ADJUST_AMOUNT)
         self._query_prepared = redis_client.register_script(_QUERY_PREPARED)
 
@@ -75,6 +82,11 @@ class RedisBarrier:
         if result == "DUPLICATE" and barrier.op == MSG_OP:
             raise DtmDuplicated(barrier.gid)
 
+    def msg_outcome(self, gid):
+        """DEDUCTED if the msg's local transaction ran, ROLLED_BACK if it never will, None if
+        it has not run yet and may still."""
+        return _text(self._redis.get(barrier_key(gid, MSG_BRANCH, MSG_OP, MSG_BARRIER_ID)))
+
     def query_prepared(self, gid):
         """The back-query: return if the msg's local transaction committed; raise DtmFailure
         if it did not (and make sure it never will)."""
@@ -89,7 +101,7 @@ def local_transactions_done(redis_client, gids):
     pipe = redis_client.pipeline(transaction=False)
     for gid in gids:
         pipe.get(barrier_key(gid, MSG_BRANCH, MSG_OP, MSG_BARRIER_ID))
-    return [_text(value) == "op" for value in pipe.execute()]
+    return [_text(value) == DEDUCTED for value in pipe.execute()]
 
 
 def _text(value):

@@ -4,7 +4,7 @@
 #
 #   scripts/stack.sh up            servers + schema (reused when already running)
 #   scripts/stack.sh busi-start    gunicorn in the background (reused when running)
-#   scripts/stack.sh busi-restart  gunicorn restarted, so it serves the code on disk
+#   scripts/stack.sh busi-restart  gunicorn restarted, so it serves the code on disk (rtt-up's too)
 #   scripts/stack.sh down          stop everything this script started
 #   scripts/stack.sh kill NAME     SIGKILL one server (redis, mysql, dtm, busi), as a crash would
 #   scripts/stack.sh stop NAME     stop one server cleanly; `up` (or busi-start) brings it back
@@ -336,6 +336,8 @@ case "${1:-}" in
   busi-start) if [ "$HA" = 1 ]; then busi_instances_start; else busi_start; fi ;;
   busi-restart)
     servers busi | while read -r pidfile process label; do stop "$pidfile" "$process" "$label"; done
+    # The service behind Toxiproxy too: the next rtt-up starts it on the code on disk.
+    stop "$RUN_DIR/busi-rtt/gunicorn.pid" gunicorn "business service ($RUN_DIR/busi-rtt)"
     if [ "$HA" = 1 ]; then busi_instances_start; else busi_start; fi
     ;;
   kill)

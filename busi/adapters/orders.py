@@ -125,7 +125,8 @@ def delete_orders(engine, product_id, table=ORDERS):
 
 
 # The order's life: created -> paid (the payment saga) or cancelled (the expiry saga).
-CREATED, PAID, CANCELLED = "created", "paid", "cancelled"
+# created -> paying (a payment claimed it) -> paid; created -> cancelled (expired).
+CREATED, PAYING, PAID, CANCELLED = "created", "paying", "paid", "cancelled"
 _ORDER = "SELECT id, gid, user_id, product_id, amount, status FROM orders WHERE "
 
 

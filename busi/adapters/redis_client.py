@@ -7,6 +7,9 @@ from redis.cluster import RedisCluster
 from redis.retry import Retry
 
 TIMEOUT_S = 5
+# No CLIENT SETINFO on connect (it only labels the connection in CLIENT LIST): a new
+# connection's first command is the caller's, two round trips sooner.
+UNLABELLED = {"lib_name": None, "lib_version": None}
 
 
 def connect(config):
@@ -19,8 +22,12 @@ def connect(config):
         # cluster_error_retry_attempts=0: a command to a dead shard fails at once, not after
         # three more tries, and is never sent twice.
         return RedisCluster.from_url(
-            config.redis_url, socket_timeout=TIMEOUT_S, cluster_error_retry_attempts=0, retry=Retry(NoBackoff(), 0)
+            config.redis_url,
+            socket_timeout=TIMEOUT_S,
+            cluster_error_retry_attempts=0,
+            retry=Retry(NoBackoff(), 0),
+            **UNLABELLED,
         )
     return redis.Redis.from_url(
-        config.redis_url, socket_timeout=TIMEOUT_S, health_check_interval=30, retry=Retry(NoBackoff(), 0)
+        config.redis_url, socket_timeout=TIMEOUT_S, health_check_interval=30, retry=Retry(NoBackoff(), 0), **UNLABELLED
     )

@@ -36,6 +36,12 @@ def new_gid(product_id, crash_at=None):
     return f"{hash_tag(product_id)}{drill}-{uuid.uuid4().hex}"
 
 
+def keyed_gid(product_id, user_id, key):
+    """The gid of the purchase a buyer's Idempotency-Key names: the same for the same buyer, key
+    and product, and shaped like new_gid's, as every reader of gids expects."""
+    return f"{hash_tag(product_id)}-{uuid.uuid5(uuid.NAMESPACE_URL, f'idempotency-key:{user_id}/{key}').hex}"
+
+
 def purchase_of(gid):
     """(product_id, crash drill?) if gid is a purchase's (not a payment's or an expiry's), else None."""
     match = _PURCHASE_GID.fullmatch(gid)

@@ -31,18 +31,18 @@ def balance(engine, user_id):
 
 
 def charge(conn, user_id, amount: Decimal):
-    """Take amount from the wallet; False (nothing taken) if the balance is short."""
-    conn.execute(
+    """Take amount from the wallet; False (nothing taken) if the balance is short. The UPDATE
+    comes first: it takes the row's write lock at once. An INSERT IGNORE first would take a
+    shared lock on the existing row, and two charges of one wallet, each holding that lock and
+    waiting for the write lock, deadlock (MariaDB error 1213)."""
+    take = text("UPDATE wallets SET balance = balance - :a WHERE user_id = :u AND balance >= :a")
+    if conn.execute(take, {"u": user_id, "a": amount}).rowcount == 1:
+        return True
+    opened = conn.execute(
         text("INSERT IGNORE INTO wallets (user_id, balance) SELECT :u, balance FROM wallet_opening WHERE id = 1"),
         {"u": user_id},
-    )
-    return (
-        conn.execute(
-            text("UPDATE wallets SET balance = balance - :a WHERE user_id = :u AND balance >= :a"),
-            {"u": user_id, "a": amount},
-        ).rowcount
-        == 1
-    )
+    ).rowcount
+    return bool(opened) and conn.execute(take, {"u": user_id, "a": amount}).rowcount == 1
 
 
 def refund(conn, user_id, amount: Decimal):

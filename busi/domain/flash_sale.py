@@ -10,7 +10,8 @@ import logging
 from busi.adapters import metrics, orders, stock
 from busi.domain import crash_points
 from busi.domain.strategies.base import SoldOut
-from saga import DtmDuplicated, DtmFailure, Msg
+from saga import DtmDuplicated, DtmError, DtmFailure, Msg
+from saga.barrier_redis import DEDUCTED, ROLLED_BACK
 
 log = logging.getLogger(__name__)
 
@@ -28,9 +29,45 @@ RETRY_INTERVAL_S = TIMEOUT_TO_FAIL_S + 1
 
 def purchase(svc, gid, user_id, product_id, crash_at=None):
     """Buy one unit. Returns when the message is submitted (DTM then creates the order);
-    raises SoldOut, DtmDuplicated, or an error whose outcome DTM will settle.
+    raises SoldOut, DtmDuplicated, PurchaseEnded (a purchase sent again after it ended), or an
+    error whose outcome DTM will settle.
     crash_at: a crash point (busi.domain.crash_points.POINTS) this purchase dies at, for the demos."""
-    busi_url = svc.config.busi_url
+    msg = message(svc, gid, user_id, product_id, crash_at)
+
+    def deduct(barrier):
+        crash_points.point(crash_at, "after_prepare", gid)
+        try:
+            stock.deduct(svc.redis_barrier, barrier, product_id)
+        except DtmDuplicated:
+            if svc.redis_barrier.msg_outcome(gid) != DEDUCTED:
+                log.warning("gid=%s deduction came after DTM's back-query rolled it back: refused by the barrier", gid)
+                raise
+            # Else its twin deducted: the same purchase sent again (Idempotency-Key); submit it.
+        except DtmFailure:
+            # Sold out. Mark the purchase rolled back before the abort, as the back-query
+            # would: a twin that deducted meanwhile is then found, and submitted instead.
+            try:
+                svc.redis_barrier.query_prepared(gid)
+            except DtmFailure:
+                raise SoldOut(product_id) from None
+        finally:
+            crash_points.point(crash_at, "after_deduct", gid)
+
+    try:
+        msg.do_and_submit(f"{svc.config.busi_url}/queryPrepared", deduct)
+    except DtmFailure as err:
+        if isinstance(err, SoldOut | DtmDuplicated):
+            raise
+        # Prepare refused: the message is past it, so this is a purchase sent again (the same
+        # Idempotency-Key). Its twin got there first: bought if the twin deducted.
+        if svc.redis_barrier.msg_outcome(gid) != DEDUCTED:
+            raise PurchaseEnded(gid) from err
+    crash_points.point(crash_at, "after_submit", gid)
+    log.info("gid=%s user %s bought product %s", gid, user_id, product_id)
+
+
+def message(svc, gid, user_id, product_id, crash_at=None):
+    """The purchase's two-phase message: its one branch creates the order."""
     branch_headers = {crash_points.HEADER: crash_at} if crash_at in crash_points.BRANCH_POINTS else {}
     msg = Msg(
         svc.dtm,
@@ -42,23 +79,33 @@ def purchase(svc, gid, user_id, product_id, crash_at=None):
     )
     msg.add(
         {"user_id": user_id, "product_id": product_id, "amount": stock.STOCK_AMOUNT_PER_ORDER},
-        f"{busi_url}/createOrder",
+        f"{svc.config.busi_url}/createOrder",
     )
+    return msg
 
-    def deduct(barrier):
-        crash_points.point(crash_at, "after_prepare", gid)
-        try:
-            stock.deduct(svc.redis_barrier, barrier, product_id)
-        except DtmDuplicated:
-            raise
-        except DtmFailure:
-            raise SoldOut(product_id) from None
-        finally:
-            crash_points.point(crash_at, "after_deduct", gid)
 
-    msg.do_and_submit(f"{busi_url}/queryPrepared", deduct)
-    crash_points.point(crash_at, "after_submit", gid)
-    log.info("gid=%s user %s bought product %s", gid, user_id, product_id)
+class PurchaseEnded(DtmFailure):
+    def __init__(self, gid):
+        super().__init__(
+            f"purchase {gid} ended without a unit (sold out, or rolled back): nothing was bought; "
+            "to try again, send a new Idempotency-Key"
+        )
+
+
+def bought_already(svc, gid, user_id, product_id):
+    """For a purchase its caller may send again (the gid derives from its Idempotency-Key):
+    True if it bought its unit (then it is submitted, should its process have died before
+    that); PurchaseEnded if it was rolled back; False if it has not deducted yet."""
+    outcome = svc.redis_barrier.msg_outcome(gid)
+    if outcome == ROLLED_BACK:
+        raise PurchaseEnded(gid)
+    if outcome != DEDUCTED:
+        return False
+    try:
+        message(svc, gid, user_id, product_id).submit()
+    except (DtmFailure, DtmError) as err:  # submitted already, done, or DTM's back-query will
+        log.info("gid=%s bought already; submit again: %s", gid, err)
+    return True
 
 
 def create_order(svc, barrier, user_id, product_id, amount, crash_at=None):

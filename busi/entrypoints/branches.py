@@ -1,5 +1,5 @@
 """The branches: endpoints that only DTM calls, each with the token of its transaction:
-the purchase message's (createOrder, queryPrepared), the payment saga's (charge, markPaid)
+the purchase message's (createOrder, queryPrepared), the payment saga's (claimOrder, charge, markPaid)
 and the expiry saga's (cancelOrder, restock), each saga action with its compensation.
 
 Every request to this blueprint is authenticated before anything is read or written: the
@@ -105,6 +105,8 @@ def charge(svc, barrier, user_id, price):
 
 # path -> (its payload's fields, the domain function that runs it behind the barrier)
 SAGA_BRANCHES = {
+    "claimOrder": (("order_gid",), payment.claim),
+    "claimOrderCompensate": (("order_gid",), payment.claim_compensate),
     "charge": (("user_id", "price"), charge),
     "chargeCompensate": (("user_id", "price"), payment.charge_compensate),
     "markPaid": (("order_gid",), payment.mark_paid),

@@ -2,6 +2,7 @@
 
 import logging
 
+from flask import request
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from busi.domain.refusals import Forbidden, InvalidInput, MissingCredential, NotFound
@@ -48,5 +49,5 @@ def register(app):
         """DtmFailure -> 409, DtmOngoing -> 425, anything else -> 500 (DTM retries it)."""
         body, status = answer_for(err)
         if status == STATUS_ERROR:
-            log.exception("unexpected error")
+            log.exception("gid=%s %s failed", request.args.get("gid", "-"), request.path)
         return body, status

@@ -9,15 +9,34 @@ from busi.domain.refusals import InvalidInput
 
 INT_MAX = 2**63 - 1  # the BIGINT id columns
 INT_COLUMN_MAX = 2**31 - 1  # an INT column: stock (the MySQL strategies), amounts, pay_within_s
+FORM_TYPES = {"application/x-www-form-urlencoded", "multipart/form-data"}
 _INTEGER = re.compile(r"-?[0-9]{1,19}")  # longer cannot be in range anyway
 
 
 def params():
     """Query string, form fields and a JSON object body, merged (the body wins)."""
-    merged = {**request.args.to_dict(), **request.form.to_dict()}
-    if request.get_data(cache=True) and request.is_json:
+    merged = request.args.to_dict()
+    if request.mimetype in FORM_TYPES:  # only these have form fields: a GET skips the body
+        merged.update(request.form.to_dict())
+    elif request.is_json and request.get_data(cache=True):
         merged.update(json_object())
     return merged
+
+
+IDEMPOTENCY_KEY = "Idempotency-Key"  # the header (the IETF draft's name, as Stripe's and others')
+_KEY = re.compile(r"[A-Za-z0-9._:-]{1,64}")
+
+
+def idempotency_key():
+    """The request's Idempotency-Key, None without one: a purchase sent again with it buys once."""
+    key = request.headers.get(IDEMPOTENCY_KEY)
+    if key is None:
+        return None
+    if not _KEY.fullmatch(key):
+        raise InvalidInput(
+            f"{IDEMPOTENCY_KEY} must be 1 to 64 letters, digits or ._:- (a UUID will do), not {key[:80]!r}"
+        )
+    return key
 
 
 def json_object():

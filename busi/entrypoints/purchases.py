@@ -15,7 +15,7 @@ from busi.config import API_PREFIX
 from busi.domain.refusals import InvalidInput
 from busi.domain.strategies import SoldOut, UnknownProduct, strategy_of
 from busi.entrypoints import access
-from busi.entrypoints.inputs import params, parse_int
+from busi.entrypoints.inputs import IDEMPOTENCY_KEY, idempotency_key, params, parse_int
 from saga.result import STATUS_ERROR, STATUS_FAILURE, answer_for, success
 
 log = logging.getLogger(__name__)
@@ -49,16 +49,25 @@ def purchase_answer(crash_at=None):
 
 def purchase(values, strategy, crash_at):
     product_id = parse_int(values, "product_id", default=1, minimum=1)
+    named_buyer = parse_int(values, "user_id", minimum=1) if "user_id" in values else None
+    key = idempotency_key()
     svc = services()
-    user_id, credential = buyer_of(values)
-    shown = {"user_id": user_id, **({"credential": credential} if credential else {})}
     try:
-        strategy.refuse_early(svc, product_id)
+        # Before the credential check: "sold out" is public (GET /stock) and changes nothing, so
+        # the crowd that came too late costs no signature check and no new anonymous buyer. Not
+        # for a purchase sent again (a key): its first try may have taken the last unit.
+        if key is None:
+            strategy.refuse_early(svc, product_id)
     except SoldOut as err:  # no transaction was started, so there is no gid to show
-        return {**answer_for(err)[0], **shown}, STATUS_FAILURE
-    gid = stock.new_gid(product_id, crash_at)
+        return {**answer_for(err)[0], **({"user_id": named_buyer} if named_buyer else {})}, STATUS_FAILURE
+    user_id, credential = buyer_of(named_buyer, anonymous=key is None)
+    shown = {"user_id": user_id, **({"credential": credential} if credential else {})}
+    gid = stock.keyed_gid(product_id, user_id, key) if key else stock.new_gid(product_id, crash_at)
     try:
-        strategy.purchase(svc, gid, user_id, product_id, crash_at)
+        if key:
+            strategy.purchase_once(svc, gid, user_id, product_id, crash_at)
+        else:
+            strategy.purchase(svc, gid, user_id, product_id, crash_at)
     except InvalidInput:
         raise
     except Exception as err:
@@ -71,18 +80,22 @@ def purchase(values, strategy, crash_at):
     return success(gid=gid, **shown)
 
 
-def buyer_of(values):
+def buyer_of(user_id, anonymous=True):
     """(the buyer a purchase is for, the credential to answer with or None). user_id given: the
-    caller must hold that buyer's credential (or the operator's). Left out: the buyer of the
-    caller's credential, else a new anonymous buyer, whose credential the answer carries. A
-    user_id sent empty is a 400, not anonymous."""
-    if "user_id" in values:
-        user_id = parse_int(values, "user_id", minimum=1)
+    caller must hold that buyer's credential (or the operator's). None: the buyer of the
+    caller's credential, else a new anonymous buyer, whose credential the answer carries
+    (anonymous=False: a 400 instead)."""
+    if user_id is not None:
         access.buyer(user_id)
         return user_id, None
     caller = access.holder()
     if caller is not None and caller.buyer is not None:
         return caller.buyer, None
+    if not anonymous:
+        raise InvalidInput(
+            f"an {IDEMPOTENCY_KEY} names one buyer's purchase: send user_id and that buyer's credential, "
+            "or the buyer's credential alone (a new anonymous buyer each time could never be the same purchase)"
+        )
     user_id = stock.new_anonymous_buyer(services().redis)
     return user_id, services().credentials.for_buyer(user_id)
 

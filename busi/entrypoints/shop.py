@@ -126,7 +126,8 @@ def set_inventory(product_id):
     units = parse_int(params(), "stock", maximum=INT_COLUMN_MAX)
     one_product(product_id)  # a 404 for an unknown product, before any wait
     STRATEGIES[DEFAULT].settle(services(), product_id)
-    awaiting = one_product(product_id)["orders"].get(orders.CREATED, 0)
+    counts = one_product(product_id)["orders"]
+    awaiting = counts.get(orders.CREATED, 0) + counts.get(orders.PAYING, 0)
     if awaiting:
         return {
             "error": f"{awaiting} orders of product {product_id} await payment; each may still expire and "

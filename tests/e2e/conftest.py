@@ -2,14 +2,17 @@
 
 import itertools
 import os
+import subprocess
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
 import requests
 
+from busi.config import API_PREFIX, REPO_DIR, RTT_STACK
 from busi.domain.crash_points import CRASH_EXIT_CODE
 from busi.scenarios.client import UNPAID_FOR_S, operator_client
+from crash_sim import faults, toxiproxy
 from saga import branch_seal, branch_token
 from tests.conftest import wait_until
 
@@ -102,3 +105,23 @@ def busi_log(config):
 def worker_crashes(config):
     """How many times gunicorn has reported a worker dying with the crash exit code."""
     return busi_log(config).count(f"exited with code {CRASH_EXIT_CODE}")
+
+
+def assert_held(row):
+    """A row of the fault matrix (crash_sim/faults.py) held, and tested something."""
+    # Buyers after the last unit are answered by Redis alone: a fault then would test nothing.
+    assert row.sold_at_fault < faults.STOCK, "the fault hit after the sale sold out"
+    assert row.audit.problems() == []
+    assert (row.audit.orders, row.audit.stock_left) == (faults.STOCK, 0)  # the sale went on and sold out
+
+
+@pytest.fixture(scope="session")
+def apart(config):
+    """The operator's client of the service whose every link passes through Toxiproxy
+    (scripts/stack.sh rtt-up, docs/tiers-apart.md); no toxic is left on after the tests."""
+    if config.ha:
+        pytest.skip("the proxies are the single stack's (scripts/stack.sh rtt-up)")
+    subprocess.run(["bash", "scripts/stack.sh", "rtt-up"], cwd=REPO_DIR, check=True, capture_output=True)
+    toxiproxy.reset()
+    yield operator_client(config, f"http://127.0.0.1:{RTT_STACK['busi_port']}{API_PREFIX}")
+    toxiproxy.reset()

@@ -49,11 +49,11 @@ def paid(busi, dtm, order_of):
 
 def test_the_charge_s_payload_cannot_refund_a_made_up_price(busi, dtm, paid):
     order, saga = paid
-    headers, payload = from_dtm(dtm, saga, "01")
+    headers, payload = from_dtm(dtm, saga, "02")
     before = wallet(busi, 66)
     for op, branch_id, body in (
-        ("action", "01", {**payload, "price": "5000.00"}),  # the probe: op=action on the compensation
-        ("compensate", "01", {**payload, "price": "5000.00"}),
+        ("action", "02", {**payload, "price": "5000.00"}),  # the probe: op=action on the compensation
+        ("compensate", "02", {**payload, "price": "5000.00"}),
         ("compensate", "x6", payload),  # a new branch id, so that the barrier would not know it
     ):
         response = call(busi, "chargeCompensate", saga, branch_id, op, headers, body)
@@ -65,25 +65,25 @@ def test_the_charge_s_payload_cannot_refund_a_made_up_price(busi, dtm, paid):
 
 def test_the_charge_cannot_be_turned_on_another_wallet(busi, dtm, paid):
     _, saga = paid
-    headers, payload = from_dtm(dtm, saga, "01")
+    headers, payload = from_dtm(dtm, saga, "02")
     other = wallet(busi, 67)
-    response = call(busi, "charge", saga, "01", "action", headers, {**payload, "user_id": 67})
+    response = call(busi, "charge", saga, "02", "action", headers, {**payload, "user_id": 67})
     assert response.status_code == 401 and wallet(busi, 67) == other
 
 
 def test_mark_paid_cannot_mark_another_order(busi, dtm, paid, order_of):
     _, saga = paid
     unpaid = order_of(user_id=68)
-    headers, payload = from_dtm(dtm, saga, "02")
-    response = call(busi, "markPaid", saga, "02", "action", headers, {**payload, "order_gid": unpaid})
+    headers, payload = from_dtm(dtm, saga, "03")
+    response = call(busi, "markPaid", saga, "03", "action", headers, {**payload, "order_gid": unpaid})
     assert response.status_code == 401
     assert order_status(busi, product_of(unpaid), unpaid) == "created"
 
 
 def test_the_very_call_dtm_made_replayed_changes_nothing(busi, dtm, paid):
     order, saga = paid
-    headers, payload = from_dtm(dtm, saga, "01")
-    response = call(busi, "charge", saga, "01", "action", headers, payload)
+    headers, payload = from_dtm(dtm, saga, "02")
+    response = call(busi, "charge", saga, "02", "action", headers, payload)
     assert response.status_code == 200  # the barrier: already done
     assert wallet(busi, 66) == Decimal("100.00") - PRICE
 

@@ -80,6 +80,15 @@ def test_no_one_buys_as_another_buyer(config, busi, stranger, keys, new_product)
     assert as_buyer(config, keys, 43).post("flashSales", user_id=43, product_id=product).status_code == 200
 
 
+def test_sold_out_is_said_to_anyone_and_changes_nothing(busi, stranger, new_product):
+    """The one answer before the credential check: GET stock says as much to anyone."""
+    product = new_product(0)
+    refused = stranger.post("flashSales", user_id=43, product_id=product)
+    assert refused.status_code == 409 and refused.json()["error"] == f"product {product} is sold out"
+    assert set(refused.json()) == {"dtm_result", "error", "user_id"}  # no gid: no transaction began
+    assert busi.stock(product) == 0 and busi.order_count(product) == 0
+
+
 def test_no_one_reads_another_buyer_s_wallet(config, busi, stranger, keys):
     busi.post("wallet", user_id=45, balance="7.00").raise_for_status()
     assert stranger.get("wallet", user_id=45).status_code == 401

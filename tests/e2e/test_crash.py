@@ -1,9 +1,15 @@
 """A purchase whose worker really dies after the deduction, and DTM's recovery of it."""
 
+import re
+import time
 from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
+from pathlib import Path
 
 from sqlalchemy import text
 
+from busi.domain.crash_points import CRASH_EXIT_CODE
+from crash_sim.network_faults import REPLIES, Toxic
 from tests.conftest import wait_until
 from tests.e2e.conftest import instance_dirs, worker_crashes
 
@@ -24,19 +30,37 @@ def test_the_crashed_purchase_gets_exactly_one_order(busi, config, dtm, new_prod
     assert busi.order_count(product) == 1  # exactly once, after DTM finished with it
 
 
-def test_a_crash_takes_down_only_its_own_purchase(busi, config, new_product):
-    """Sync workers: the crash kills one process; purchases in flight on others all answer."""
+def test_a_crash_takes_down_only_its_own_purchase(apart, config, new_product):
+    """Sync workers: the crash kills one process; purchases in flight on others all answer.
+    DTM's answers are slowed by 600 ms (Toxiproxy), so that each of the six other purchases
+    is in flight for over 1.2 s; the crash comes about 800 ms into them, and its time, from
+    the service's log, falls inside every one of them."""
     product = new_product(20)
-    crashes = worker_crashes(config)
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        crashed = pool.submit(busi.crash_purchase, 1, product)
-        answers = pool.submit(busi.purchase_many, list(range(2, 12)), product)
-        assert crashed.result() is None
-        assert [r.status_code for r in answers.result()] == [200] * 10
-    assert wait_until(lambda: worker_crashes(config) > crashes, 5)
-    assert busi.get("health").status_code == 200
-    assert wait_until(lambda: busi.order_count(product) == 11, RECOVERY_DEADLINE_S)
-    assert busi.stock(product) == 9
+    log = Path(config.run_dir) / "busi-rtt" / "busi.log"
+    crashes = log.read_text().count(f"exited with code {CRASH_EXIT_CODE}")
+
+    def timed_purchase(user):
+        start = time.time()
+        status = apart.purchase(user, product).status_code
+        return start, time.time(), status
+
+    with ThreadPoolExecutor(max_workers=8) as pool:  # every worker's connections made: none is slower
+        assert {r.status_code for r in pool.map(lambda _: apart.get("health"), range(16))} == {200}
+    with Toxic("dtm", "latency", REPLIES, {"latency": 600}, then_s=0).on():
+        with ThreadPoolExecutor(max_workers=7) as pool:  # below the 8 workers: none waits for one
+            others = [pool.submit(timed_purchase, user) for user in range(2, 8)]
+            time.sleep(0.2)  # a schedule: the others are inside prepare now
+            crashed = pool.submit(apart.crash_purchase, 1, product)
+            assert crashed.result() is None
+            spans = [other.result() for other in others]
+    assert [status for _, _, status in spans] == [200] * 6
+    assert wait_until(lambda: log.read_text().count(f"exited with code {CRASH_EXIT_CODE}") > crashes, 5)
+    [crashed_at] = re.findall(rf"^(\S+ \S+) .*crashing on purpose.*gid={{p{product}}}-", log.read_text(), re.M)
+    crash = datetime.strptime(crashed_at, "%Y-%m-%d %H:%M:%S,%f").replace(tzinfo=UTC).timestamp()
+    assert all(start < crash < end for start, end, _ in spans), (crash, spans)  # all in flight then
+    assert apart.get("health").status_code == 200
+    assert wait_until(lambda: apart.order_count(product) == 7, RECOVERY_DEADLINE_S)
+    assert apart.stock(product) == 13
 
 
 def test_workers_dying_together_leave_the_server_up(busi, config, new_product):

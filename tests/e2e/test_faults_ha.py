@@ -4,7 +4,7 @@ the promise holds, and the buyers who saw an error are no more than the requests
 import pytest
 
 from crash_sim import faults, stack
-from tests.e2e.test_faults import assert_held
+from tests.e2e.conftest import assert_held
 
 pytestmark = pytest.mark.usefixtures("ha_stack")
 

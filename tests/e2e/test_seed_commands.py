@@ -6,10 +6,11 @@ import re
 import pytest
 import requests
 
-from busi.adapters.stock import ANONYMOUS_BUYER_FROM
+from busi.adapters.stock import ANONYMOUS_BUYER_FROM, ANONYMOUS_BUYERS_KEY
 from busi.config import API_PREFIX
 from busi.scenarios.client import BAD_GATEWAY
 from tests.conftest import wait_until
+from tests.e2e.conftest import worker_crashes
 from tests.e2e.test_batch import EXPECTED
 from tests.e2e.test_crash import RECOVERY_DEADLINE_S
 
@@ -33,18 +34,23 @@ def test_flash_sales_without_parameters_buys_for_a_new_anonymous_buyer(busi, see
     assert wait_until(lambda: order_of(busi, first.json()["gid"]), 10)["user_id"] == ids[0]
 
     sold_out = requests.get(f"{seed}/flashSales", timeout=30)
-    assert sold_out.status_code == 409 and sold_out.json()["user_id"] > ids[1]
+    assert sold_out.status_code == 409, sold_out.text
+    assert "credential" not in sold_out.json()  # too late: no anonymous buyer is made for a refusal
 
 
-def test_flash_sales_crash_without_parameters(busi, seed):
+def test_flash_sales_crash_without_parameters(busi, seed, config, redis):
     busi.reset(1)
+    crashes = worker_crashes(config)
+    # The crashed request's buyer: the next anonymous id (no other test buys anonymously meanwhile).
+    its_buyer = ANONYMOUS_BUYER_FROM + int(redis.get(ANONYMOUS_BUYERS_KEY) or 0) + 1
     try:
         response = requests.get(f"{seed}/flashSales-crash", timeout=30)
     except requests.ConnectionError:
         response = None
-    assert response is None or response.status_code == BAD_GATEWAY  # the worker died after the deduction
+    assert response is None or response.status_code == BAD_GATEWAY  # no answer: the worker died
+    assert wait_until(lambda: worker_crashes(config) > crashes, 10), "the crash line's worker did not die"
     assert wait_until(lambda: busi.order_count(1) == 1, RECOVERY_DEADLINE_S)
-    assert busi.get("orders").json()["latest"][0]["user_id"] > ANONYMOUS_BUYER_FROM
+    assert busi.get("orders").json()["latest"][0]["user_id"] == its_buyer  # that request's order
 
 
 def test_flash_sales_batch_without_parameters(seed):

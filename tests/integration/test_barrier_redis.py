@@ -5,7 +5,7 @@ import uuid
 import pytest
 
 from saga import BranchBarrier, DtmDuplicated, DtmFailure
-from saga.barrier_redis import barrier_key
+from saga.barrier_redis import BARRIER_EXPIRE_S, DEDUCTED, ROLLED_BACK, barrier_key
 
 KEY = "{t}-test-stock"
 
@@ -20,7 +20,9 @@ def test_deducts_once_per_barrier(redis, redis_barrier, gid):
     redis_barrier.check_adjust_amount(BranchBarrier("msg", gid, "00", "msg"), KEY, -2)
     assert int(redis.get(KEY)) == 3
     assert redis.get(barrier_key(gid, "00", "msg", "01")) == b"op"
-    assert 0 < redis.ttl(barrier_key(gid, "00", "msg", "01"))
+    # A week, to outlive DTM's own record of the transaction: a late back-query must find it.
+    assert BARRIER_EXPIRE_S == 7 * 86400
+    assert BARRIER_EXPIRE_S - 60 < redis.ttl(barrier_key(gid, "00", "msg", "01")) <= BARRIER_EXPIRE_S
     with pytest.raises(DtmDuplicated):  # the same msg barrier again: refused, stock untouched
         redis_barrier.check_adjust_amount(BranchBarrier("msg", gid, "00", "msg"), KEY, -2)
     assert int(redis.get(KEY)) == 3
@@ -79,3 +81,21 @@ def test_scripts_are_called_by_sha(redis, redis_barrier, gid):
     assert calls(redis, "script|load") == before["script|load"] + 1  # loaded once
     assert calls(redis, "evalsha") >= before["evalsha"] + 3
     assert int(redis.get(KEY)) == 2
+
+
+def test_a_taken_barrier_reads_duplicate_even_when_the_stock_is_short(redis, redis_barrier, gid):
+    """The one change from DTM's script: the barrier before the stock. A purchase sent again
+    (the same Idempotency-Key) after its twin took the last unit must read DUPLICATE, not sold out."""
+    redis.set(KEY, 1)
+    redis_barrier.check_adjust_amount(BranchBarrier("msg", gid, "00", "msg"), KEY, -1)
+    assert redis_barrier.msg_outcome(gid) == DEDUCTED
+    with pytest.raises(DtmDuplicated):
+        redis_barrier.check_adjust_amount(BranchBarrier("msg", gid, "00", "msg"), KEY, -1)
+    assert int(redis.get(KEY)) == 0
+
+
+def test_msg_outcome_reads_the_barrier(redis_barrier, gid):
+    assert redis_barrier.msg_outcome(gid) is None  # not run yet, and may still
+    with pytest.raises(DtmFailure):
+        redis_barrier.query_prepared(gid)
+    assert redis_barrier.msg_outcome(gid) == ROLLED_BACK

@@ -47,6 +47,13 @@ class Strategy:
         """Sell one unit to user_id under gid; crash_at: one of crash_points, for the demos."""
         raise NotImplementedError
 
+    def purchase_once(self, svc, gid, user_id, product_id, crash_at=None):
+        """purchase(), for a caller who may send it again: gid derives from the caller's
+        Idempotency-Key, and a purchase sent again answers as it did, never buying twice."""
+        raise InvalidInput(
+            f"strategy {self.name} takes no Idempotency-Key: only dtm tells a purchase sent again from a new one"
+        )
+
     def settle(self, svc, product_id):
         """Wait until no unit of the product is deducted without its order, before a reset or a
         restock sets the stock; (the most units seen so, seconds waited). Every strategy but dtm

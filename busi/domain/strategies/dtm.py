@@ -40,6 +40,17 @@ class Dtm(RedisStock):
             self._sold_out_until[product_id] = now + SOLD_OUT_MEMO_S
             raise SoldOut(product_id)
 
+    def purchase_once(self, svc, gid, user_id, product_id, crash_at=None):
+        if flash_sale.bought_already(svc, gid, user_id, product_id):
+            return  # before the sold-out check: the unit this purchase took may have been the last
+        try:
+            self.refuse_early(svc, product_id)
+        except SoldOut:
+            if flash_sale.bought_already(svc, gid, user_id, product_id):
+                return  # its twin (sent at the same time) took the last unit meanwhile
+            raise
+        flash_sale.purchase(svc, gid, user_id, product_id, crash_at)
+
     def stock_set(self, product_id):
         """After the operator set a product's stock: returns once no process still remembers
         it sold out, so that the next buyer, whichever worker serves them, gets a unit."""

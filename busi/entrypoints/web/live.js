@@ -40,7 +40,7 @@ function showProducts(products) {
     cell(row, p.stock ?? "–", "stock");
     cell(row, p.in_flight, "in-flight");
     cell(row, orders, "orders");
-    for (const status of ["created", "paid", "cancelled"]) cell(row, p.orders[status] ?? 0, status);
+    for (const status of ["created", "paying", "paid", "cancelled"]) cell(row, p.orders[status] ?? 0, status);
   }
 }
 

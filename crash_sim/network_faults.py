@@ -1,0 +1,176 @@
+"""The network rows of the fault matrix: a link between two tiers that loses replies, goes
+silent, or resets, while a sale runs (docs/fault-matrix.md).
+
+The sale goes to the service whose every link passes through Toxiproxy (scripts/stack.sh
+rtt-up): the service to MySQL, to Redis and to DTM, and DTM to the service's branches. A fault
+is a toxic on one link and one direction. A lost reply is a `timeout` toxic (0: silence until
+healed) on the answers only: the request arrives and does its work, and its reply never comes
+back. A process kill closes its sockets, so the other side learns of it at once; a lost reply
+tells it nothing. Each row's witness shows, from the stores or the service's log, that the
+fault really happened.
+"""
+
+import re
+import time
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
+
+from busi.adapters import orders, redis_client
+from busi.adapters.stock import hash_tag
+from crash_sim import toxiproxy
+from crash_sim.fault import Fault
+
+REPLIES, REQUESTS = "downstream", "upstream"  # a link's two directions
+SILENT = {"timeout": 0}  # every byte dropped, the connection left open: nothing tells the sender
+
+
+@dataclass(frozen=True)
+class Toxic:
+    link: str  # a proxy of busi/config.py's RTT_STACK: mysql, redis, dtm, busi (DTM to the service)
+    kind: str  # Toxiproxy's: latency, timeout, reset_peer ...
+    stream: str  # REPLIES or REQUESTS
+    attributes: dict
+    then_s: float  # how long to wait once it is on, before the next step
+
+    @contextmanager
+    def on(self):
+        """On for the block; healed after it, whatever happened."""
+        name = f"fault-{self.kind}-{self.stream}"
+        toxiproxy.add(self.link, name, self.kind, self.stream, **self.attributes)
+        try:
+            yield
+        finally:
+            toxiproxy.remove(self.link, name)
+
+
+def toxics(*steps, before_heal=None):
+    """An inject function: each toxic put on in turn, waiting its then_s after it; then
+    before_heal(sale), if any, and every toxic healed. Returns the units sold when it hit."""
+
+    def inject(sale):
+        hit = sale.crowd.sold
+        with ExitStack() as on:
+            for step in steps:
+                on.enter_context(step.on())
+                time.sleep(step.then_s)  # a schedule: how long the fault lasts
+            if before_heal:
+                before_heal(sale)
+        return hit
+
+    return inject
+
+
+def note_orders_waiting(sale):
+    """How many purchases answered 200 are still without their order."""
+    bought = set(sale.crowd.bought)
+    sale.seen["waiting"] = len(bought - orders.gids_with_orders(sale.mysql, bought))
+
+
+# DTM's answers slowed by 500 ms first, so that purchases wait in prepare with their deduction
+# next; then Redis's answers go silent for a second longer than the service waits for one. A
+# prepared purchase first notes its gid for the live page (a write that gives up, unheard,
+# after redis_client.TIMEOUT_S), then deducts on a new connection: Redis runs the script, and
+# its reply is lost with the connection, which Toxiproxy closes when the toxic is healed.
+DEDUCTION_REPLY_LOST = toxics(
+    Toxic("dtm", "latency", REPLIES, {"latency": 500}, then_s=0.3),
+    Toxic("redis", "timeout", REPLIES, SILENT, then_s=redis_client.TIMEOUT_S + 1),
+)
+# DTM's answers to the service silent for 2 s: each prepare sent meanwhile is stored, unheard.
+PREPARE_REPLY_LOST = toxics(Toxic("dtm", "timeout", REPLIES, SILENT, then_s=2))
+# Redis's answers slowed by 1 s, so that purchases sit between prepare and submit; then DTM's
+# answers silent for 2 s, as their submits arrive.
+SUBMIT_REPLY_LOST = toxics(
+    Toxic("redis", "latency", REPLIES, {"latency": 1000}, then_s=1.5),
+    Toxic("dtm", "timeout", REPLIES, SILENT, then_s=2),
+)
+# The service's answers to DTM silent for 3 s: createOrder commits, DTM never hears.
+CREATE_ORDER_REPLY_LOST = toxics(Toxic("busi", "timeout", REPLIES, SILENT, then_s=3))
+# Nothing the service sends reaches DTM for 20 s.
+SERVICE_CUT_FROM_DTM = toxics(Toxic("dtm", "timeout", REQUESTS, SILENT, then_s=20))
+# Nothing DTM sends reaches the service (createOrder, back-queries) for 20 s.
+DTM_CUT_FROM_SERVICE = toxics(Toxic("busi", "timeout", REQUESTS, SILENT, then_s=20), before_heal=note_orders_waiting)
+# Every connection from the service to MySQL reset (a TCP RST) for 1 s, whatever it is in the
+# middle of: createOrder's transactions among them.
+MYSQL_RESETS = toxics(Toxic("mysql", "reset_peer", REQUESTS, {"timeout": 0}, then_s=1))
+
+
+def answered_5xx_yet_bought(sale):
+    errored = {gid for outcome in sale.outcomes for gid in outcome.errored_gids}
+    bought = orders.gids_with_orders(sale.mysql, errored)
+    return f"{len(bought)} answered 5xx, bought" if bought else ""
+
+
+def prepared_unheard_then_failed(sale):
+    errored = {gid for outcome in sale.outcomes for gid in outcome.errored_gids}
+    failed = {gid for gid in errored if sale.audit.dtm_status.get(gid) == "failed"}
+    return f"{len(failed)} answered 5xx, held by DTM, rolled back" if failed else ""
+
+
+def service_log_lines(pattern):
+    """A witness: how many lines of the service's log, about this sale's product, match pattern."""
+
+    def witness(sale):
+        tag = re.escape(hash_tag(sale.product))
+        found = re.findall(rf"gid={tag}-\S* .*{pattern}", sale.service_log.read_text())
+        return f"{len(found)} in the log" if found else ""
+
+    return witness
+
+
+def unanswered_tries(sale):
+    retried = sum(outcome.attempts - 1 for outcome in sale.outcomes)
+    return f"{retried} tries unanswered" if retried else ""
+
+
+def orders_waited(sale):
+    waiting = sale.seen.get("waiting", 0)
+    return f"{waiting} orders waited for the link" if waiting else ""
+
+
+NETWORK_FAULTS = [
+    Fault(
+        "deduction_reply_lost",
+        "the deduction's reply is lost",
+        DEDUCTION_REPLY_LOST,
+        link="redis",
+        witness=answered_5xx_yet_bought,
+    ),
+    Fault(
+        "prepare_reply_lost",
+        "prepare's reply is lost",
+        PREPARE_REPLY_LOST,
+        link="dtm",
+        witness=prepared_unheard_then_failed,
+    ),
+    Fault(
+        "submit_reply_lost", "submit's reply is lost", SUBMIT_REPLY_LOST, link="dtm", witness=answered_5xx_yet_bought
+    ),
+    Fault(
+        "create_order_reply_lost",
+        "createOrder's reply to DTM is lost",
+        CREATE_ORDER_REPLY_LOST,
+        link="busi",
+        witness=service_log_lines("already created, delivery ignored"),
+    ),
+    Fault(
+        "service_cut_from_dtm",
+        "the service cannot reach DTM for 20 s",
+        SERVICE_CUT_FROM_DTM,
+        link="dtm",
+        witness=unanswered_tries,
+    ),
+    Fault(
+        "dtm_cut_from_service",
+        "DTM cannot reach the service for 20 s",
+        DTM_CUT_FROM_SERVICE,
+        link="busi",
+        witness=orders_waited,
+    ),
+    Fault(
+        "mysql_resets",
+        "MySQL's link resets mid-createOrder",
+        MYSQL_RESETS,
+        link="mysql",
+        witness=service_log_lines("/createOrder failed"),
+    ),
+]
