@@ -98,7 +98,13 @@ def test_a_timeout_then_the_same_key_buys_once(busi, new_product):
     product, key = new_product(3), uuid.uuid4().hex
     with pytest.raises(requests.Timeout):
         keyed(busi, 106, product, key, timeout=(TIMEOUT_S, 0.001))  # sent; the answer not awaited
-    again = keyed(busi, 106, product, key)  # may overlap the first, still running: its twin
+    # Sent again at once, it may overlap the first, still running: its twin. DTM's SQL store (the
+    # HA stack) can answer such a pair's prepare with a 500; the table says: again, same key.
+    again = keyed(busi, 106, product, key)
+    for _ in range(5):
+        if again.status_code < 500:
+            break
+        again = keyed(busi, 106, product, key)
     assert again.status_code == 200, again.text
     assert wait_until(lambda: orders_of(busi, product) == 1, ORDER_DEADLINE_S)
     assert busi.stock(product) == 2 and order_status(busi, product, again.json()["gid"]) == orders.CREATED
@@ -123,9 +129,13 @@ def test_tries_at_once_with_one_key_take_one_unit(busi, new_product):
 
     def buy(_):
         start.wait()
-        return session.post(
-            f"{busi.url}/flashSales", params={"user_id": 108, "product_id": product}, headers={KEY: key}, timeout=30
-        )
+        for _ in range(5):  # a 5xx (DTM's SQL store on the HA stack, for a twin's prepare): again, same key
+            answer = session.post(
+                f"{busi.url}/flashSales", params={"user_id": 108, "product_id": product}, headers={KEY: key}, timeout=30
+            )
+            if answer.status_code < 500:
+                break
+        return answer
 
     with ThreadPoolExecutor(6) as pool:
         answers = list(pool.map(buy, range(6)))
