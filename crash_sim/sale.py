@@ -13,6 +13,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from decimal import Decimal
 
+from busi.adapters import orders
 from busi.domain import expiry, payment
 from busi.scenarios import dtm_records, wait
 from busi.scenarios.client import operator_client
@@ -37,12 +38,8 @@ class Sheet:
     unfinished: int
     sagas_won: dict  # "pay" / "expire" -> sagas of that kind that succeeded
 
-    def awaiting(self):
-        """Orders not yet paid nor cancelled: created, or claimed by a payment still under way."""
-        return self.by_status.get("created", 0) + self.by_status.get("paying", 0)
-
     def problems(self):
-        paid, created = self.by_status.get("paid", 0), self.awaiting()
+        paid, created = self.by_status.get("paid", 0), awaiting(self.by_status)
         checks = [
             (
                 self.stock_left + created + paid != self.initial,
@@ -62,7 +59,7 @@ class Sheet:
         return [message for failed, message in checks if failed]
 
     def lines(self):
-        paid, created = self.by_status.get("paid", 0), self.awaiting()
+        paid, created = self.by_status.get("paid", 0), awaiting(self.by_status)
         cancelled = self.by_status.get("cancelled", 0)
         never_sold = self.stock_left - cancelled
         return [
@@ -116,7 +113,7 @@ def run_sale(config, stock=50, buyers=200, pay=0.6, short=0.1, crash=3, seed=Non
 
 
 def read_sheet(client, dtm, product, initial, start, since_s):
-    orders = client.get("orders", product_id=product).json()
+    listing = client.get("orders", product_id=product).json()
     balances = {user: Decimal(client.get("wallet", user_id=user).json()["balance"]) for user in start}
     transactions = dtm_records.dtm_transactions(dtm, product, since_s)
     refunds, refunded = Decimal("0.00"), 0
@@ -131,7 +128,7 @@ def read_sheet(client, dtm, product, initial, start, since_s):
     return Sheet(
         initial,
         client.stock(product),
-        orders["by_status"],
+        listing["by_status"],
         sum(start[user] - balances[user] for user in start),
         refunds,
         refunded,
@@ -141,6 +138,11 @@ def read_sheet(client, dtm, product, initial, start, since_s):
     )
 
 
+def awaiting(by_status):
+    """Orders not yet paid nor cancelled: created, or claimed by a payment still under way."""
+    return by_status.get(orders.CREATED, 0) + by_status.get(orders.PAYING, 0)
+
+
 def charged_then_refunded(branches):
     """Whether a payment saga's charge ran and was compensated (its order could not be paid)."""
     succeeded = {(b["url"].rsplit("/", 1)[-1], b["op"]) for b in branches if b["status"] == "succeed"}
@@ -148,7 +150,6 @@ def charged_then_refunded(branches):
 
 
 def _settled(client, dtm, product, since_s):
-    by_status = client.get("orders", product_id=product).json()["by_status"]
-    created = by_status.get("created", 0) + by_status.get("paying", 0)
+    created = awaiting(client.get("orders", product_id=product).json()["by_status"])
     transactions = dtm_records.dtm_transactions(dtm, product, since_s)
     return not created and all(t["status"] in FINAL for t in transactions.values())
