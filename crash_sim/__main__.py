@@ -125,7 +125,7 @@ def run_faults(config, args):
             steps.step(fault.label)
             row = matrix.run(fault)
             rows.append(row.cells())
-            for problem in row.audit.problems():
+            for problem in row.problems():
                 broken += 1
                 steps.note(f"    BROKEN: {problem}", style="red")
             if row.seen == "":

@@ -15,10 +15,12 @@ class Sale:
     crowd: Crowd
     product: int
     mysql: object  # the auditor's engine
+    dtm: object  # the auditor's DtmClient
     service_log: Path  # the log of the service the crowd buys from
     seen: dict = field(default_factory=dict)  # what the fault noted while it was on
     outcomes: list = field(default_factory=list)  # the shoppers', once the sale is over
     audit: object = None  # the auditor's last reading (crash_sim/audit.py), once settled
+    problems: list = field(default_factory=list)  # what the row's own checks found broken (its money)
 
 
 @dataclass(frozen=True)

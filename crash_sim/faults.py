@@ -11,7 +11,7 @@ here; the network's faults, a toxic on one link between tiers, in network_faults
 import random
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from busi.adapters import redis_client
@@ -122,10 +122,14 @@ class Row:
     retried: int  # purchase attempts that failed (error, dropped or refused connection) and were tried again
     sold_at_fault: int  # units sold when the fault hit: a fault after the last unit tests nothing
     seen: str | None = None  # the fault's witness: what shows it happened ("" nothing; None: not asked)
+    own_problems: list = field(default_factory=list)  # the row's own checks beyond the auditor's (money)
+
+    def problems(self):
+        return self.audit.problems() + self.own_problems
 
     @property
     def held(self):
-        return not self.audit.problems()
+        return not self.problems()
 
     def cells(self):
         a = self.audit
@@ -181,7 +185,7 @@ class Matrix:
         busi, service_log = self.service(fault)
         busi.reset(self.stock, product, pay_within_s=UNPAID_FOR_S)
         crowd = Crowd(busi, product, self.buyers, self.concurrency, ARRIVALS_PER_S, CROWD_DEADLINE_S)
-        sale = Sale(crowd, product, self.mysql, service_log)
+        sale = Sale(crowd, product, self.mysql, self.dtm, service_log)
         injector = _Injector(fault, sale, sold=max(1, self.stock // 4))
         with audit.StockWatcher(self.redis, product) as watcher:
             injector.start()
@@ -194,7 +198,9 @@ class Matrix:
         errored = sum(1 for o in sale.outcomes if o.attempts > 1)
         retried = sum(o.attempts - 1 for o in sale.outcomes)
         seen = fault.witness(sale) if fault.witness else None
-        return Row(fault, self.buyers, self.stock, sale.audit, errored, retried, injector.sold_at_fault, seen)
+        return Row(
+            fault, self.buyers, self.stock, sale.audit, errored, retried, injector.sold_at_fault, seen, sale.problems
+        )
 
     def _settle(self, product, began, watcher, bought, refused, deadline_s):
         """Poll the stores until the promise holds, or the deadline; the last audit."""

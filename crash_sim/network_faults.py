@@ -12,11 +12,17 @@ fault really happened.
 
 import re
 import time
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
+from decimal import Decimal
+
+from sqlalchemy import text
 
 from busi.adapters import orders, redis_client
 from busi.adapters.stock import hash_tag
+from busi.domain import payment
+from busi.scenarios import dtm_records, wait
 from crash_sim import toxiproxy
 from crash_sim.fault import Fault
 
@@ -31,12 +37,13 @@ class Toxic:
     stream: str  # REPLIES or REQUESTS
     attributes: dict
     then_s: float  # how long to wait once it is on, before the next step
+    toxicity: float = 1.0  # the share of connections it acts on, each drawn when the toxic is put on
 
     @contextmanager
     def on(self):
         """On for the block; healed after it, whatever happened."""
         name = f"fault-{self.kind}-{self.stream}"
-        toxiproxy.add(self.link, name, self.kind, self.stream, **self.attributes)
+        toxiproxy.add(self.link, name, self.kind, self.stream, self.toxicity, **self.attributes)
         try:
             yield
         finally:
@@ -89,6 +96,75 @@ CREATE_ORDER_REPLY_LOST = toxics(Toxic("busi", "timeout", REPLIES, SILENT, then_
 SERVICE_CUT_FROM_DTM = toxics(Toxic("dtm", "timeout", REQUESTS, SILENT, then_s=20))
 # Nothing DTM sends reaches the service (createOrder, back-queries) for 20 s.
 DTM_CUT_FROM_SERVICE = toxics(Toxic("busi", "timeout", REQUESTS, SILENT, then_s=20), before_heal=note_orders_waiting)
+# DTM's answers slowed by 150 ms, so that a purchase spends half its time in prepare and
+# submit; then half the service's connections to Redis carry its requests 4.5 s late, for 11 s.
+# A purchase whose next command on a slow link follows prepare stalls twice (its note for the
+# live page, then its deduction): 9 s, past flash_sale.TIMEOUT_TO_FAIL_S. DTM's back-query,
+# 4-6 s after prepare, is served by a worker whose link is on time (the slow ones are stuck):
+# it rolls the purchase back, and the deduction that arrives later is refused by the barrier.
+# (Prepare's answer cannot come that late: the service gives up on DTM after 3 s.)
+REDIS_LATE = toxics(
+    Toxic("dtm", "latency", REPLIES, {"latency": 150}, then_s=0.3),
+    Toxic("redis", "latency", REQUESTS, {"latency": 4500}, then_s=11, toxicity=0.5),
+)
+PAYERS, WALLET = 6, Decimal("100.00")  # buyers who pay during the charge row, and their balance
+_ORDERS_TO_PAY = text("SELECT gid, user_id FROM orders WHERE product_id = :p AND status = :s LIMIT :n")
+
+
+def charge_reply_lost(sale):
+    """PAYERS buyers pay while the service's answers to DTM come 1 s late; 1.5 s in, as their
+    charges run, those answers go silent for 3 s. A charge whose answer was held is lost with
+    it: DTM calls it again (5 s later), and its barrier keeps one charge. What each wallet
+    held before is noted for charge_held_once."""
+    hit = sale.crowd.sold
+    wait.until(lambda: len(_created_orders(sale)) >= PAYERS, 30, f"{PAYERS} orders to pay")
+    payers = _created_orders(sale)
+    client = sale.crowd.client
+    for _, user in payers:
+        client.post("wallet", user_id=user, balance=str(WALLET)).raise_for_status()
+    with ThreadPoolExecutor(PAYERS) as pool, ExitStack() as on:
+        on.enter_context(Toxic("busi", "latency", REPLIES, {"latency": 1000}, then_s=0).on())
+        answers = [pool.submit(client.post, "pay", gid=gid) for gid, _ in payers]
+        time.sleep(1.5)  # a schedule: the claims answered, the charges' answers held
+        on.enter_context(Toxic("busi", "timeout", REPLIES, SILENT, then_s=0).on())
+        time.sleep(3)
+    sale.seen["payers"] = payers
+    sale.seen["pay answers"] = [answer.result().status_code for answer in answers]
+    return hit
+
+
+def _created_orders(sale):
+    with sale.mysql.connect() as conn:
+        found = conn.execute(_ORDERS_TO_PAY, {"p": sale.product, "s": orders.CREATED, "n": PAYERS})
+        return [tuple(row) for row in found]
+
+
+def charge_held_once(sale):
+    """Once DTM has finished every payment: each payer's wallet was charged the order's price
+    if the order is paid, and nothing otherwise. The witness: charges DTM delivered again."""
+    since = time.time() - 600
+    wait.until(
+        lambda: all(
+            t["status"] in ("succeed", "failed")
+            for gid, t in dtm_records.dtm_transactions(sale.dtm, sale.product, since).items()
+            if payment.is_payment(gid)
+        ),
+        120,
+        "the payment sagas to finish",
+    )
+    client = sale.crowd.client
+    price = Decimal(client.get(f"products/{sale.product}").json()["price"])
+    for gid, user in sale.seen["payers"]:
+        status = client.get("order", gid=gid).json()["status"]
+        charged = WALLET - Decimal(client.get("wallet", user_id=user).json()["balance"])
+        if charged != (price if status == orders.PAID else 0):
+            sale.problems.append(f"order {gid} is {status}, and its buyer {user} was charged {charged}")
+    delivered_again = service_log_lines("charge delivered again")(sale)
+    codes = sale.seen["pay answers"]
+    answered = ", ".join(f"{codes.count(code)} x {code}" for code in sorted(set(codes)))
+    return f"{delivered_again}; pays answered {answered}" if delivered_again else ""
+
+
 # Every connection from the service to MySQL reset (a TCP RST) for 1 s, whatever it is in the
 # middle of: createOrder's transactions among them.
 MYSQL_RESETS = toxics(Toxic("mysql", "reset_peer", REQUESTS, {"timeout": 0}, then_s=1))
@@ -165,6 +241,20 @@ NETWORK_FAULTS = [
         DTM_CUT_FROM_SERVICE,
         link="busi",
         witness=orders_waited,
+    ),
+    Fault(
+        "redis_late",
+        "Redis 4.5 s late, past the back-query",
+        REDIS_LATE,
+        link="redis",
+        witness=service_log_lines("deduction came after DTM's back-query rolled it back"),
+    ),
+    Fault(
+        "charge_reply_lost",
+        "the payment's charge answer is lost",
+        charge_reply_lost,
+        link="busi",
+        witness=charge_held_once,
     ),
     Fault(
         "mysql_resets",
