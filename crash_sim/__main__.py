@@ -3,6 +3,7 @@ python -m crash_sim bench [--url URL] [--dtm-url URL] [--only ratios dtm fsync s
 python -m crash_sim faults [--ha] [--only KEY ...] [--buyers 200] [--stock 60]
 python -m crash_sim compare [--stock 100] [--buyers 1000] [--concurrency 50] [--only STRATEGY ...]
 python -m crash_sim sale [--stock 50] [--buyers 200] [--pay 0.6] [--short 0.1] [--crash 3]
+python -m crash_sim chaos [--minutes 10] [--seed 7]
 
 batch: the batch scenario from outside, against a running business service (make up),
 its lines printed with the elapsed time of each. bench: throughput figures (bench.py; --rtt: rtt.py).
@@ -10,6 +11,8 @@ faults: the fault matrix against the local stack (faults.py, network_faults.py);
 every row held, and every network row's fault was seen.
 compare: every purchase strategy under the same crowd, with and without crashes (compare.py).
 sale: purchases, payments and expiry to the end, and a balance sheet (sale.py); exit 1 unless it held.
+chaos: sales one after the other while a seeded nemesis breaks the stack; then every product
+audited (chaos.py); exit 1 on any violation.
 
 While they run, their progress goes to stderr, and their results (lines, tables) to stdout (show.py).
 """
@@ -25,6 +28,7 @@ from busi.scenarios.batch import BatchError, run_batch
 from busi.scenarios.client import operator_client
 from crash_sim import costs, faults, rtt, scale, show
 from crash_sim.bench import SECTIONS, run_bench
+from crash_sim.chaos import Chaos
 from crash_sim.sale import Sheet, run_sale
 
 
@@ -70,12 +74,17 @@ def main(argv=None):
     sale.add_argument("--pay", type=float, default=0.6, help="share of the winners who pay")
     sale.add_argument("--short", type=float, default=0.1, help="share who try with too little")
     sale.add_argument("--crash", type=int, default=3, help="payments whose charge crashes")
+    chaos = commands.add_parser("chaos", help="sales under a seeded random nemesis; then the audit")
+    chaos.add_argument("--minutes", type=float, default=10)
+    chaos.add_argument("--seed", type=int, default=7)
     args = parser.parse_args(argv)
 
     if args.command == "faults":
         return run_faults(config, args)
     if args.command == "compare":
         return run_compare(config, args)
+    if args.command == "chaos":
+        return run_chaos(config, args)
     if args.command == "sale":
         lines = run_sale(config, args.stock, args.buyers, args.pay, args.short, args.crash)
     elif args.command == "bench" and args.rtt is not None:
@@ -133,6 +142,14 @@ def run_faults(config, args):
                 steps.note("    NOT SEEN: nothing shows the fault happened: the row tested nothing", style="red")
     show.print_table(faults.HEADERS, rows)
     return 1 if broken else 0
+
+
+def run_chaos(config, args):
+    with show.Stamped("chaos") as stamp:
+        verdict = Chaos(config, args.minutes, args.seed, say=stamp).run()
+        for line in verdict.lines():
+            stamp(line)
+    return 1 if verdict.broken else 0
 
 
 def run_compare(config, args):

@@ -7,11 +7,12 @@ from datetime import datetime
 
 from sqlalchemy import text
 
+from busi.adapters import orders as orders_table
 from busi.adapters.stock import stock_key
 from busi.scenarios.dtm_records import dtm_transactions, purchases
 from saga.dtm_client import FINAL
 
-_ORDER_GIDS = text("SELECT gid FROM orders WHERE product_id = :p")
+_ORDERS = text("SELECT gid, status FROM orders WHERE product_id = :p")
 
 
 @dataclass
@@ -24,10 +25,20 @@ class Audit:
     min_stock: int  # the lowest stock seen while the sale ran
     bought: set = field(default_factory=set)  # gids that answered 200
     refused: set = field(default_factory=set)  # gids that answered 409
+    statuses: list = field(default_factory=list)  # each order's, as order_gids
 
     @property
     def orders(self):
         return len(self.order_gids)
+
+    @property
+    def cancelled(self):
+        """Orders that expired unpaid: their units are back in stock."""
+        return self.statuses.count(orders_table.CANCELLED)
+
+    @property
+    def awaiting(self):
+        return self.statuses.count(orders_table.CREATED) + self.statuses.count(orders_table.PAYING)
 
     @property
     def duplicates(self):
@@ -51,8 +62,9 @@ class Audit:
             return [f"the stock key is gone: Redis lost it ({self.orders} orders exist)"]
         checks = [
             (
-                self.stock_left + self.orders != self.initial,
-                f"stock left {self.stock_left} + orders {self.orders} != initial stock {self.initial}",
+                self.stock_left + self.orders - self.cancelled != self.initial,
+                f"stock left {self.stock_left} + orders {self.orders} - cancelled {self.cancelled} "
+                f"!= initial stock {self.initial}",
             ),
             (min(self.min_stock, self.stock_left) < 0, f"stock went below zero ({self.min_stock})"),
             (self.duplicates, f"{self.duplicates} gids with more than one order"),
@@ -69,17 +81,18 @@ def read(redis, mysql, dtm, product_id, initial, min_stock, bought=(), refused=(
     """The product's state now, from the three stores; since_s: when its sale began (epoch s)."""
     left = redis.get(stock_key(product_id))
     with mysql.connect() as conn:
-        order_gids = list(conn.execute(_ORDER_GIDS, {"p": product_id}).scalars())
+        found = [tuple(row) for row in conn.execute(_ORDERS, {"p": product_id})]
     transactions = purchases(dtm_transactions(dtm, product_id, since_s))
     return Audit(
         initial,
         int(left) if left is not None else None,
-        order_gids,
+        [gid for gid, _ in found],
         {gid: t["status"] for gid, t in transactions.items()},
         {gid: _seconds(t["create_time"], t["update_time"]) for gid, t in transactions.items()},
         min_stock,
         set(bought),
         set(refused),
+        [status for _, status in found],
     )
 
 

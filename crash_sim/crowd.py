@@ -30,11 +30,13 @@ class Outcome:
 
 
 class Crowd:
-    def __init__(self, client, product_id, buyers, concurrency, arrivals_per_s, deadline_s):
-        """client: a BusiClient that may act for every buyer (the operator's)."""
+    def __init__(self, client, product_id, buyers, concurrency, arrivals_per_s, deadline_s, first_user=1):
+        """client: a BusiClient that may act for every buyer (the operator's); the buyers are
+        users first_user, first_user + 1, ..."""
         self.client = client
         self.product_id = product_id
         self.buyers = buyers
+        self.first_user = first_user
         self.concurrency = concurrency
         self.arrival_gap_s = 1 / arrivals_per_s
         self.deadline_s = deadline_s
@@ -54,10 +56,11 @@ class Crowd:
         deadline = start + self.deadline_s
         session = self.client.pooled_session(self.concurrency)
         with session, ThreadPoolExecutor(max_workers=self.concurrency) as pool:
-            return list(pool.map(lambda user: self._shop(session, user, start, deadline), range(1, self.buyers + 1)))
+            users = range(self.first_user, self.first_user + self.buyers)
+            return list(pool.map(lambda user: self._shop(session, user, start, deadline), users))
 
     def _shop(self, session, user_id, start, deadline):
-        arrival = start + (user_id - 1) * self.arrival_gap_s
+        arrival = start + (user_id - self.first_user) * self.arrival_gap_s
         time.sleep(max(0.0, arrival - time.monotonic()))  # a schedule, not a wait for a condition
         attempts, errored = 0, []
         while True:

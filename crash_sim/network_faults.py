@@ -37,13 +37,12 @@ class Toxic:
     stream: str  # REPLIES or REQUESTS
     attributes: dict
     then_s: float  # how long to wait once it is on, before the next step
-    toxicity: float = 1.0  # the share of connections it acts on, each drawn when the toxic is put on
 
     @contextmanager
     def on(self):
         """On for the block; healed after it, whatever happened."""
         name = f"fault-{self.kind}-{self.stream}"
-        toxiproxy.add(self.link, name, self.kind, self.stream, self.toxicity, **self.attributes)
+        toxiproxy.add(self.link, name, self.kind, self.stream, **self.attributes)
         try:
             yield
         finally:
@@ -96,17 +95,6 @@ CREATE_ORDER_REPLY_LOST = toxics(Toxic("busi", "timeout", REPLIES, SILENT, then_
 SERVICE_CUT_FROM_DTM = toxics(Toxic("dtm", "timeout", REQUESTS, SILENT, then_s=20))
 # Nothing DTM sends reaches the service (createOrder, back-queries) for 20 s.
 DTM_CUT_FROM_SERVICE = toxics(Toxic("busi", "timeout", REQUESTS, SILENT, then_s=20), before_heal=note_orders_waiting)
-# DTM's answers slowed by 150 ms, so that a purchase spends half its time in prepare and
-# submit; then half the service's connections to Redis carry its requests 4.5 s late, for 11 s.
-# A purchase whose next command on a slow link follows prepare stalls twice (its note for the
-# live page, then its deduction): 9 s, past flash_sale.TIMEOUT_TO_FAIL_S. DTM's back-query,
-# 4-6 s after prepare, is served by a worker whose link is on time (the slow ones are stuck):
-# it rolls the purchase back, and the deduction that arrives later is refused by the barrier.
-# (Prepare's answer cannot come that late: the service gives up on DTM after 3 s.)
-REDIS_LATE = toxics(
-    Toxic("dtm", "latency", REPLIES, {"latency": 150}, then_s=0.3),
-    Toxic("redis", "latency", REQUESTS, {"latency": 4500}, then_s=11, toxicity=0.5),
-)
 PAYERS, WALLET = 6, Decimal("100.00")  # buyers who pay during the charge row, and their balance
 _ORDERS_TO_PAY = text("SELECT gid, user_id FROM orders WHERE product_id = :p AND status = :s LIMIT :n")
 
@@ -241,13 +229,6 @@ NETWORK_FAULTS = [
         DTM_CUT_FROM_SERVICE,
         link="busi",
         witness=orders_waited,
-    ),
-    Fault(
-        "redis_late",
-        "Redis 4.5 s late, past the back-query",
-        REDIS_LATE,
-        link="redis",
-        witness=service_log_lines("deduction came after DTM's back-query rolled it back"),
     ),
     Fault(
         "charge_reply_lost",
