@@ -2,6 +2,7 @@
 themselves (not through the service under test), and whether the promise held."""
 
 import threading
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -10,6 +11,7 @@ from sqlalchemy import text
 from busi.adapters import orders as orders_table
 from busi.adapters.stock import stock_key
 from busi.scenarios.dtm_records import dtm_transactions, purchases
+from crash_sim.sale import awaiting
 from saga.dtm_client import FINAL
 
 _ORDERS = text("SELECT gid, status FROM orders WHERE product_id = :p")
@@ -38,7 +40,7 @@ class Audit:
 
     @property
     def awaiting(self):
-        return self.statuses.count(orders_table.CREATED) + self.statuses.count(orders_table.PAYING)
+        return awaiting(Counter(self.statuses))
 
     @property
     def duplicates(self):

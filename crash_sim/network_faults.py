@@ -25,6 +25,7 @@ from busi.domain import payment
 from busi.scenarios import dtm_records, wait
 from crash_sim import toxiproxy
 from crash_sim.fault import Fault
+from saga.dtm_client import FINAL
 
 REPLIES, REQUESTS = "downstream", "upstream"  # a link's two directions
 SILENT = {"timeout": 0}  # every byte dropped, the connection left open: nothing tells the sender
@@ -133,7 +134,7 @@ def charge_held_once(sale):
     since = time.time() - 600
     wait.until(
         lambda: all(
-            t["status"] in ("succeed", "failed")
+            t["status"] in FINAL
             for gid, t in dtm_records.dtm_transactions(sale.dtm, sale.product, since).items()
             if payment.is_payment(gid)
         ),
