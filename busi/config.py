@@ -18,6 +18,7 @@
 | PAY_WITHIN_S  | 900                                             | an order unpaid this long is cancelled  |
 | HA            | 0                                               | 1: the HA stack (scripts/ha.sh)         |
 | REDIS_CLUSTER | 0 (HA=1: 1, and REDIS_URL redis://127.0.0.1:7001/0) | REDIS_URL: a Redis Cluster node     |
+| REDIS_NODE_ADDRESSES | none                                       | cluster nodes behind a proxy or NAT     |
 
 Setting DTM_URL, REDIS_URL or MYSQL_URL means "that server already runs": the local
 stack script then starts nothing for it. `python -m busi config` prints the resolved
@@ -48,6 +49,11 @@ HA_DEFAULTS = {"redis_url": "redis://127.0.0.1:7001/0", "redis_cluster": True}
 # Behind them, the HA stack's own servers: below the ephemeral ports (32768+), where an
 # outgoing connection could take one first. DTM also takes the next two (gRPC, JSON-RPC).
 HA_SERVERS = {"redis_shards": (7001, 7002, 7003), "dtm_servers": (26789, 26799), "busi_instances": (8091, 8092)}
+# The HA stack's links through Toxiproxy (scripts/stack.sh ha-links-up), for the network rows
+# of its fault matrix: dtm-1's to the shared MySQL store, and busi-1's to each Redis shard (a
+# proxy per shard, in HA_SERVERS' order; not on 1700x, the shards' cluster bus ports). The other
+# DTM server and service go direct.
+HA_LINKS = {"dtm_1_store": (13326,), "busi_1_redis": (27001, 27002, 27003)}
 # python -m crash_sim bench --rtt (docs/tiers-apart.md): Toxiproxy's API, a second service, and one
 # proxy per link between tiers, each listening on the port given and forwarding to its server's
 # (scripts/stack.sh rtt-up starts them). Below the ephemeral ports, as HA_SERVERS.
@@ -77,6 +83,7 @@ class Config:
     pay_within_s: int = 900  # a product may set its own (products.pay_within_s)
     ha: bool = False
     redis_cluster: bool = False
+    redis_node_addresses: str = ""  # "host:port=host:port,...": see node_addresses()
     # Which servers the local stack must start: those whose URL was not given.
     local_dtm: bool = True
     local_redis: bool = True
@@ -101,6 +108,7 @@ class Config:
         config = cls(**values)
         if not config.busi_url:
             config = _replace(config, busi_url=f"http://127.0.0.1:{config.busi_port}{API_PREFIX}")
+        config.node_addresses()  # refused here, with what is wrong, rather than at the first command
         if config.busi_workers < 2:
             raise ValueError(
                 "BUSI_WORKERS must be at least 2: the batch endpoint holds one "
@@ -113,6 +121,22 @@ class Config:
                 "the operator credential (python -m busi credential operator; docs/security.md)"
             )
         return config
+
+    def node_addresses(self):
+        """REDIS_NODE_ADDRESSES as {(host, port) a cluster node announces: (host, port) to reach
+        it at}. A cluster client learns its nodes' addresses from the nodes themselves
+        (CLUSTER SLOTS); a client behind a proxy or a NAT must be told where they really are."""
+        addresses = {}
+        for pair in filter(None, (p.strip() for p in self.redis_node_addresses.split(","))):
+            try:
+                announced, reached = (_host_port(side) for side in pair.split("="))
+            except ValueError:
+                raise ValueError(
+                    f"REDIS_NODE_ADDRESSES: {pair!r} is not host:port=host:port "
+                    "(e.g. 127.0.0.1:7001=127.0.0.1:27001, pairs separated by commas)"
+                ) from None
+            addresses[announced] = reached
+        return addresses
 
     def port_of(self, url_field):
         """The port of one of the URLs, e.g. port_of("redis_url") -> 6389."""
@@ -127,6 +151,13 @@ def is_loopback(host):
         return ipaddress.ip_address(host.strip("[]")).is_loopback
     except ValueError:  # a host name other than localhost: it may resolve anywhere
         return False
+
+
+def _host_port(text):
+    host, port = text.strip().rsplit(":", 1)
+    if not host or not port.isdigit():
+        raise ValueError(text)
+    return host, int(port)
 
 
 def _read_secret(path):
@@ -166,7 +197,8 @@ def shell_lines(config):
     for url_field in ("dtm_url", "redis_url", "mysql_url"):
         lines.append(f"{url_field[:-4].upper()}_PORT={config.port_of(url_field)}")
     if config.ha:
-        lines += [f"HA_{name.upper()}='{' '.join(map(str, ports))}'" for name, ports in HA_SERVERS.items()]
+        ha_ports = {**HA_SERVERS, **HA_LINKS}
+        lines += [f"HA_{name.upper()}='{' '.join(map(str, ports))}'" for name, ports in ha_ports.items()]
     lines.append(f"RTT_TOXIPROXY_PORT={RTT_STACK['toxiproxy_port']}")
     lines.append(f"RTT_BUSI_PORT={RTT_STACK['busi_port']}")
     lines += [f"RTT_{name.upper()}_PROXY={port}" for name, port in RTT_STACK["proxies"].items()]

@@ -127,9 +127,12 @@ def run_faults(config, args):
     with show.Steps(len(chosen)) as steps:
         for fault in chosen:
             if not matrix.runnable(fault):
-                steps.step(
-                    fault.label, f": skipped, {fault.server.upper()}_URL names a server this stack did not start"
+                why = (
+                    f"its link's proxy is on the {'single' if matrix.config.ha else 'HA'} stack"
+                    if fault.link
+                    else f"{fault.server.upper()}_URL names a server this stack did not start"
                 )
+                steps.step(fault.label, f": skipped, {why}")
                 continue
             steps.step(fault.label)
             row = matrix.run(fault)

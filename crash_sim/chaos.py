@@ -4,15 +4,16 @@ nemesis, drawn from the seed, breaks the stack at random (docs/fault-matrix.md, 
 Sales follow one another, SLOTS at a time, each a fresh product: a crowd buys; of the buyers
 who got a unit some pay, some pay with too little, some never pay and their orders expire.
 Meanwhile the nemesis draws one or two faults at a time from the catalogue (crash points,
-process kills and stops, and on the single stack a toxic on one link), each healed after a
-random while. Its draws come from the seed alone, so a run's schedule is reproducible; the
-moments it lands in the sales are not. At the end every fault is healed, DTM finishes every
+process kills and stops, a toxic on a link), each healed after a random while. Its draws
+come from the seed alone, so a run's schedule is reproducible; the moments it lands in the
+sales are not. At the end every fault is healed, DTM finishes every
 transaction, and each product is audited: the fault matrix's invariants and sale's money.
 """
 
 import random
 import threading
 import time
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 
 from busi.adapters import redis_client
@@ -23,6 +24,7 @@ from busi.scenarios import wait
 from busi.scenarios.client import operator_client
 from crash_sim import audit, stack, toxiproxy
 from crash_sim.crowd import Crowd
+from crash_sim.ha_network_faults import BUSI_1_REDIS, DTM_1_STORE
 from crash_sim.network_faults import REPLIES, REQUESTS, SILENT, Toxic
 from crash_sim.sale import OPENING, PRICE, read_sheet
 from saga import DtmClient
@@ -36,7 +38,10 @@ SETTLE_DEADLINE_S = 240  # after the last fault: DTM retries createOrder 8, 16, 
 QUIET_S = (2.0, 8.0)  # the nemesis's pause between faults
 LASTS_S = (1.0, 8.0)  # how long a fault stays on
 KILLED = ("redis", "mysql", "dtm")
-LINKS = ("redis", "mysql", "dtm", "busi")
+# What a toxic may act on, and the proxies it is put on: on the single stack one link between
+# tiers; on the HA stack dtm-1's link to the store, or busi-1's to every Redis shard.
+LINKS = {link: (link,) for link in ("redis", "mysql", "dtm", "busi")}
+HA_LINKS = {"dtm-1-store": (DTM_1_STORE,), "busi-1-redis": BUSI_1_REDIS}
 
 
 @dataclass
@@ -63,7 +68,7 @@ class Drawn:
 
 def draw(rng, ha):
     """The next fault, from rng alone."""
-    kinds = ["crash", "kill", "mysql_stop", "pay_crash"] + ([] if ha else ["toxic"] * 3)
+    kinds = ["crash", "kill", "mysql_stop", "pay_crash"] + ["toxic"] * 3
     kind, lasts = rng.choice(kinds), round(rng.uniform(*LASTS_S), 1)
     if kind == "crash":
         return Drawn(kind, "purchase", 0.0, {"at": rng.choice(sorted(POINTS))})
@@ -77,7 +82,7 @@ def draw(rng, ha):
     detail = {"toxic": toxic, "stream": rng.choice((REPLIES, REQUESTS))}
     if toxic == "latency":
         detail["ms"] = rng.choice((200, 1000, 4500))
-    return Drawn(kind, rng.choice(LINKS), lasts, detail)
+    return Drawn(kind, rng.choice(tuple(HA_LINKS if ha else LINKS)), lasts, detail)
 
 
 def schedule(seed, ha, count):
@@ -117,12 +122,13 @@ class Chaos:
         self.redis = redis_client.connect(config)
         self.mysql = make_engine(config.mysql_url, pool_size=2)
         self.dtm = DtmClient(config.dtm_url)
-        if config.ha:
+        if config.ha:  # dtm-1's and busi-1's links through Toxiproxy
+            stack.stack("ha-links-up")
             self.busi = operator_client(config)
         else:  # every link through Toxiproxy
             stack.stack("rtt-up")
-            toxiproxy.reset()
             self.busi = operator_client(config, f"http://127.0.0.1:{RTT_STACK['busi_port']}{API_PREFIX}")
+        toxiproxy.reset()
         self.products, self.injected = [], []  # injected: (began, ended, Drawn)
         self.pay_crashes = 0
         self._lock = threading.Lock()
@@ -136,8 +142,7 @@ class Chaos:
         self._nemesis()
         for slot in slots:
             slot.join()
-        if not self.config.ha:
-            toxiproxy.reset()
+        toxiproxy.reset()
         stack.wait_healthy(self.busi.url)
         self.say("every fault healed; waiting for DTM to finish every transaction, every order paid or cancelled")
         return self._audit()
@@ -172,8 +177,9 @@ class Chaos:
         else:
             kind = fault.detail["toxic"]
             attributes = {"latency": {"latency": fault.detail.get("ms")}, "timeout": SILENT}.get(kind, {"timeout": 0})
-            toxic = Toxic(fault.target, kind, fault.detail["stream"], attributes, 0)
-            with toxic.on():
+            with ExitStack() as on:
+                for link in {**LINKS, **HA_LINKS}[fault.target]:
+                    on.enter_context(Toxic(link, kind, fault.detail["stream"], attributes, 0).on())
                 time.sleep(fault.lasts_s)  # the fault's while
         self.injected.append((began, time.time(), fault))
 

@@ -23,6 +23,7 @@ from busi.scenarios.client import UNPAID_FOR_S, operator_client
 from crash_sim import audit, stack, toxiproxy
 from crash_sim.crowd import Crowd
 from crash_sim.fault import Fault, Sale
+from crash_sim.ha_network_faults import HA_NETWORK_FAULTS, HA_PROXIES
 from crash_sim.network_faults import NETWORK_FAULTS
 from saga import DtmClient
 
@@ -93,6 +94,7 @@ HA_FAULTS = [
     outage("busi_one_kill", "one of two services SIGKILL, restarted", stack.kill, "busi-1", 0),
     shard_outage("redis_shard_kill", "the product's Redis shard SIGKILL, back 2 s later", 2),
     shard_outage("redis_other_shard_kill", "another Redis shard SIGKILL, back 2 s later", 2, own=False),
+    *HA_NETWORK_FAULTS,
 ]
 BY_KEY = {fault.key: fault for fault in FAULTS + HA_FAULTS}
 HEADERS = [
@@ -164,14 +166,20 @@ class Matrix:
 
     def runnable(self, fault):
         """Whether this stack started the server the fault needs (not one named by a URL);
-        the network rows need the single stack's proxies (scripts/stack.sh rtt-up)."""
+        a network row needs its stack's proxies (scripts/stack.sh rtt-up, or ha-links-up)."""
         if fault.link:
-            return not self.config.ha
+            return self.config.ha == (fault.link in HA_PROXIES)
         tier = fault.server.split("-")[0]  # dtm-1 is one of the dtm servers
         return not tier or tier == "busi" or getattr(self.config, f"local_{tier}")
 
     def service(self, fault):
-        """(the operator's client of the service the sale goes to, that service's log)."""
+        """(the operator's client of the service the sale goes to, that service's log: on the
+        HA stack, busi-1's, the instance a fault hits)."""
+        if self.config.ha:
+            if fault.link:
+                stack.stack("ha-links-up")
+                toxiproxy.reset()
+            return self.busi, Path(self.config.run_dir) / "busi-1" / "busi.log"
         if not fault.link:
             return self.busi, Path(self.config.run_dir) / "busi" / "busi.log"
         if self._apart is None:

@@ -1,10 +1,13 @@
 """The local stack's servers, killed and brought back through scripts/stack.sh, the same
 script that started them (it knows their pid files and checks them)."""
 
+import csv
 import os
+import socket
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import requests
 
@@ -57,6 +60,19 @@ def redis_shard(key, own=True):
     ports = sorted(node.port for node in cluster.get_primaries())
     cluster.close()
     return f"redis-{holder.port if own else next(p for p in ports if p != holder.port)}"
+
+
+def times_taken_out(backend, server):
+    """How often HAProxy's health checks have taken one server of the HA stack out of its
+    pool (chkdown, read from HAProxy's stats socket, which scripts/ha.sh opens)."""
+    with socket.socket(socket.AF_UNIX) as conn:
+        conn.connect(str(Path(Config.from_env().run_dir) / "haproxy" / "haproxy.sock"))
+        conn.sendall(b"show stat\n")
+        answer = b"".join(iter(lambda: conn.recv(65536), b"")).decode()
+    for row in csv.DictReader(answer.removeprefix("# ").splitlines()):
+        if (row["pxname"], row["svname"]) == (backend, server):
+            return int(row["chkdown"])
+    raise StackError(f"HAProxy has no server {server} in its backend {backend}")
 
 
 def wait_healthy(busi_url):

@@ -8,6 +8,7 @@
 read -ra REDIS_SHARDS <<<"${HA_REDIS_SHARDS:-}"
 read -ra DTM_SERVERS <<<"${HA_DTM_SERVERS:-}"
 read -ra BUSI_INSTANCES <<<"${HA_BUSI_INSTANCES:-}"
+read -ra BUSI_1_REDIS_PROXIES <<<"${HA_BUSI_1_REDIS:-}"
 DTM_SCHEMA=sqls/dtmsvr.storage.mysql.sql  # in the DTM module
 
 # Masters without replicas, on purpose. Replication is asynchronous: a replica promoted by a
@@ -63,13 +64,14 @@ dtm_store_up() {
 dtm_pair_up() {
   dtm_build
   dtm_store_up
-  local i port
+  local i port store_port
   for i in "${!DTM_SERVERS[@]}"; do
-    port=${DTM_SERVERS[$i]}
+    port=${DTM_SERVERS[$i]} store_port=$MYSQL_PORT
+    [ "$i" = 0 ] && toxiproxy_alive && store_port=$HA_DTM_1_STORE  # ha_links_up
     dtm_server_up "$RUN_DIR/dtm-$((i + 1))" "$port" "Store:
   Driver: mysql
   Host: 127.0.0.1
-  Port: $MYSQL_PORT
+  Port: $store_port
   User: $MYSQL_USER
   Password: $MYSQL_PASSWORD
   Db: dtm"
@@ -79,10 +81,45 @@ dtm_pair_up() {
 busi_instances_start() {
   local i
   for i in "${!BUSI_INSTANCES[@]}"; do
-    # Each binds its own port; BUSI_URL, where DTM calls the branches back, is the balancer's.
-    BUSI_PORT=${BUSI_INSTANCES[$i]} BUSI_URL=$BUSI_URL busi_start "$RUN_DIR/busi-$((i + 1))" \
-      "http://127.0.0.1:${BUSI_INSTANCES[$i]}/api/busi"
+    (
+      if [ "$i" = 0 ] && toxiproxy_alive; then export "${BUSI_1_REDIS_LINKS[@]}"; fi  # ha_links_up
+      # Each binds its own port; BUSI_URL, where DTM calls the branches back, is the balancer's.
+      BUSI_PORT=${BUSI_INSTANCES[$i]} BUSI_URL=$BUSI_URL busi_start "$RUN_DIR/busi-$((i + 1))" \
+        "http://127.0.0.1:${BUSI_INSTANCES[$i]}/api/busi"
+    )
   done
+}
+
+# busi-1's environment when its Redis links pass through Toxiproxy: the first proxy as its
+# Redis URL, and each shard's address (which the cluster announces) mapped to its proxy.
+BUSI_1_REDIS_LINKS=()
+if [ "$HA" = 1 ]; then
+  addresses=""
+  for i in "${!REDIS_SHARDS[@]}"; do
+    addresses+="${addresses:+,}127.0.0.1:${REDIS_SHARDS[$i]}=127.0.0.1:${BUSI_1_REDIS_PROXIES[$i]}"
+  done
+  BUSI_1_REDIS_LINKS=("REDIS_URL=redis://127.0.0.1:${BUSI_1_REDIS_PROXIES[0]}/0" "REDIS_NODE_ADDRESSES=$addresses")
+fi
+
+# ha_links_up: Toxiproxy between dtm-1 and the shared MySQL store, and between busi-1 and each
+# Redis shard (busi/config.py's HA_LINKS); dtm-1 and busi-1 restarted to go through them, the
+# other server and instance direct. For the network rows of the HA stack's fault matrix.
+ha_links_up() {
+  [ "$HA" = 1 ] || die "ha-links-up is for the HA stack: HA=1"
+  local links=("dtm-1-store:$HA_DTM_1_STORE:$MYSQL_PORT") i
+  for i in "${!REDIS_SHARDS[@]}"; do
+    links+=("busi-1-redis-${REDIS_SHARDS[$i]}:${BUSI_1_REDIS_PROXIES[$i]}:${REDIS_SHARDS[$i]}")
+  done
+  toxiproxy_up "${links[@]}"
+  if ! grep -qx "  Port: $HA_DTM_1_STORE" "$RUN_DIR/dtm-1/conf.yml" 2>/dev/null; then
+    stop "$RUN_DIR/dtm-1/dtm.pid" "$DTM_BIN" dtm-1
+    dtm_pair_up
+  fi
+  local master; master=$(cat "$RUN_DIR/busi-1/gunicorn.pid" 2>/dev/null || true)
+  if ! tr '\0' '\n' <"/proc/${master:-0}/environ" 2>/dev/null | grep -q '^REDIS_NODE_ADDRESSES='; then
+    stop "$RUN_DIR/busi-1/gunicorn.pid" gunicorn busi-1
+    busi_instances_start
+  fi
 }
 
 balancer_up() {
@@ -93,6 +130,8 @@ balancer_up() {
     cat <<CFG
 global
   maxconn 8192
+  # Read-only: each server's state and how often its checks took it out (crash_sim/stack.py).
+  stats socket $dir/haproxy.sock mode 600 level user
 defaults
   mode http
   timeout connect 1s
@@ -124,7 +163,10 @@ frontend dtm
 backend dtm
   balance leastconn
   retry-on conn-failure empty-response
-  option httpchk GET /api/ping
+  # The newest transaction, read from the shared store: a server cut off from it leaves the
+  # pool within seconds (/api/ping answers without the store, and would keep it in, taking
+  # half of every call). Not a query of a gid: DTM logs each one not found as an error.
+  option httpchk GET /api/dtmsvr/all?limit=1
 CFG
     for i in "${!DTM_SERVERS[@]}"; do
       echo "  server dtm-$((i + 1)) 127.0.0.1:${DTM_SERVERS[$i]} check inter 500 fall 2 rise 2"

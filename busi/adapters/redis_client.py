@@ -22,8 +22,10 @@ def connect(config):
     if config.redis_cluster:
         # cluster_error_retry_attempts=0: a command to a dead shard fails at once, not after
         # three more tries, and is never sent twice.
+        reached_at = config.node_addresses()
         return RedisCluster.from_url(
             config.redis_url,
+            address_remap=lambda announced: reached_at.get(announced, announced),
             socket_timeout=TIMEOUT_S,
             cluster_error_retry_attempts=0,
             retry=Retry(NoBackoff(), 0),

@@ -3,11 +3,16 @@ goes back to the Redis stock, by a saga:
 
 | branch      | action                                          | compensate             |
 |-------------|-------------------------------------------------|------------------------|
-| cancelOrder | order created -> cancelled; 409 if paid (payment won) | cancelled -> created |
+| cancelOrder | order created -> cancelled; 409 if paid (payment won); 425 while being paid | cancelled -> created |
 | restock     | one unit back to the stock, behind the Redis barrier  | take it back          |
 
 A saga, not a plain message: the cancel may rightly lose to a payment, and a message's branch
-may never say no. What starts it is the sweeper (busi/server/expiry_sweeper.py), which looks
+may never say no. An order being paid is not lost to its payment yet: the payment may be
+declined and give it back. cancelOrder then answers ONGOING, and DTM asks again later; had it
+said no, the saga would have failed for good, and its gid, derived from the order's, could
+never expire the order once the payment was declined (the HA chaos run found one so).
+
+What starts it is the sweeper (busi/server/expiry_sweeper.py), which looks
 every second for orders whose `expires_at` has passed. The order's row is the durable record:
 no crash loses it, and a restarted DTM finds nothing missing, since the sweep looks again. The
 saga's gid derives from the order's, so a second start finds the same saga and doubles nothing.
@@ -17,7 +22,7 @@ A paid order costs DTM nothing more than its purchase and its payment.
 import logging
 
 from busi.adapters import orders, stock
-from saga import DtmFailure, Saga
+from saga import DtmFailure, DtmOngoing, Saga
 
 log = logging.getLogger(__name__)
 RETRY_INTERVAL_S = 5
@@ -71,7 +76,10 @@ def start(svc, order_gid, product_id):
 def cancel(svc, barrier, order_gid):
     def move(conn):
         if not orders.move(conn, order_gid, orders.CREATED, orders.CANCELLED):
-            raise NotCancellable(f"order {order_gid} is {orders.status_of(conn, order_gid)}: not cancelled")
+            status = orders.status_of(conn, order_gid)
+            if status == orders.PAYING:  # rolled back with the barrier: the next call tries again
+                raise DtmOngoing(f"order {order_gid} is being paid: cancel it once the payment has ended")
+            raise NotCancellable(f"order {order_gid} is {status}: not cancelled")
 
     barrier.call(svc.mysql, move)
 

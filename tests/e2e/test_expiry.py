@@ -156,3 +156,29 @@ def test_restock_s_compensation_succeeds_when_the_stock_key_is_gone(busi, signed
             json=sealed(gid, "02", {"product_id": 999_999_991}, "restock", "restockCompensate"),
         )
         assert response.status_code == answer, response.text
+
+
+def test_an_order_being_paid_is_cancelled_once_its_payment_is_declined(busi, new_product, svc, signed, sealed):
+    """cancelOrder finds the order `paying`: not a no (the payment may be declined and give it
+    back), but ONGOING, changing nothing, so that DTM asks again; once the payment gave the
+    order back, the same call cancels it. A no would fail the order's only expiry saga."""
+    product, [gid] = sale(busi, new_product, [79], window_s=3600)
+    saga = expiry.saga_gid(gid)
+
+    def cancel_order():
+        return busi.session.post(
+            f"{busi.url}/cancelOrder",
+            params={"gid": saga, "trans_type": "saga", "branch_id": "01", "op": "action"},
+            headers=signed(saga),
+            json=sealed(saga, "01", {"order_gid": gid, "product_id": product}, "cancelOrder", "cancelOrderCompensate"),
+        )
+
+    with svc.mysql.begin() as conn:  # a payment has claimed it
+        assert orders.move(conn, gid, orders.CREATED, orders.PAYING)
+    response = cancel_order()
+    assert (response.status_code, response.json()["dtm_result"]) == (425, "ONGOING"), response.text
+    assert order_status(busi, product, gid) == "paying"
+    with svc.mysql.begin() as conn:  # the payment was declined: its compensation gives it back
+        assert orders.move(conn, gid, orders.PAYING, orders.CREATED)
+    assert cancel_order().status_code == 200
+    assert order_status(busi, product, gid) == "cancelled"

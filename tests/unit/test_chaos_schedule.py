@@ -1,6 +1,6 @@
 """The chaos run's schedule comes from its seed alone (crash_sim/chaos.py)."""
 
-from crash_sim.chaos import schedule
+from crash_sim.chaos import HA_LINKS, LINKS, schedule
 
 
 def labels(seed, ha=False, count=40):
@@ -17,7 +17,7 @@ def test_faults_drawn_together_act_on_different_things():
         assert len({fault.target for fault in faults}) == len(faults)
 
 
-def test_the_ha_stack_draws_no_toxic():
-    # The HA stack has no proxies: a toxic there would fail, not test anything.
-    assert all(fault.kind != "toxic" for _, faults in schedule(7, True, 200) for fault in faults)
-    assert any(fault.kind == "toxic" for _, faults in schedule(7, False, 200) for fault in faults)
+def test_toxics_act_on_the_links_of_the_stack_they_run_on():
+    for ha, links in ((False, LINKS), (True, HA_LINKS)):
+        targets = {fault.target for _, faults in schedule(7, ha, 200) for fault in faults if fault.kind == "toxic"}
+        assert targets == set(links)  # every link is drawn, and no other stack's

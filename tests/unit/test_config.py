@@ -22,7 +22,17 @@ def test_a_given_url_means_that_server_already_runs():
     assert config.local_redis and config.busi_url == "http://127.0.0.1:9000/api/busi"
 
 
-@pytest.mark.parametrize("env", [{"BUSI_PORT": "x"}, {"BUSI_WORKERS": "1"}, {"DEMO_ENDPOINTS": "maybe"}])
+@pytest.mark.parametrize(
+    "env",
+    [
+        {"BUSI_PORT": "x"},
+        {"BUSI_WORKERS": "1"},
+        {"DEMO_ENDPOINTS": "maybe"},
+        {"REDIS_NODE_ADDRESSES": "127.0.0.1:7001"},
+        {"REDIS_NODE_ADDRESSES": "127.0.0.1:7001=127.0.0.1:x"},
+        {"REDIS_NODE_ADDRESSES": ":7001=127.0.0.1:27001"},
+    ],
+)
 def test_bad_values_are_refused(env):
     with pytest.raises(ValueError):
         Config.from_env(env)
@@ -50,12 +60,19 @@ def test_the_secret_stays_out_of_the_shell_lines():
     assert not any("hush" in line or line.startswith("BRANCH_SECRET=") for line in lines)
 
 
+def test_cluster_nodes_behind_a_proxy_are_reached_where_it_listens():
+    config = Config.from_env({"REDIS_NODE_ADDRESSES": "127.0.0.1:7001=127.0.0.1:27001, 10.0.0.2:7002=proxy:27002"})
+    assert config.node_addresses() == {("127.0.0.1", 7001): ("127.0.0.1", 27001), ("10.0.0.2", 7002): ("proxy", 27002)}
+    assert Config.from_env({}).node_addresses() == {}
+
+
 def test_ha_changes_the_redis_defaults_and_names_its_servers_for_the_stack_script():
     config = Config.from_env({"HA": "1"})
     assert (config.redis_url, config.redis_cluster) == ("redis://127.0.0.1:7001/0", True)
     assert config.busi_url == Config.from_env({}).busi_url  # HAProxy listens where the service did
     lines = shell_lines(config)
     assert "HA_REDIS_SHARDS='7001 7002 7003'" in lines and "REDIS_PORT=7001" in lines
+    assert "HA_BUSI_1_REDIS='27001 27002 27003'" in lines  # busi-1's proxies (scripts/stack.sh ha-links-up)
     assert not [line for line in shell_lines(Config.from_env({})) if line.startswith("HA_")]
 
 
