@@ -2,7 +2,7 @@
 python -m crash_sim bench [--url URL] [--dtm-url URL] [--only ratios dtm fsync scale costs] | --rtt 0,1,2,4
 python -m crash_sim faults [--ha] [--only KEY ...] [--buyers 200] [--stock 60]
 python -m crash_sim compare [--stock 100] [--buyers 1000] [--concurrency 50] [--only STRATEGY ...]
-python -m crash_sim sale [--stock 50] [--buyers 200] [--pay 0.6] [--short 0.1] [--crash 3]
+python -m crash_sim sale [--stock 50] [--restock 10] [--buyers 200] [--pay 0.6] [--short 0.1] [--crash 3]
 python -m crash_sim chaos [--minutes 10] [--seed 7]
 
 batch: the batch scenario from outside, against a running business service (make up),
@@ -70,6 +70,7 @@ def main(argv=None):
     side_by_side.add_argument("--only", nargs="+", choices=list(STRATEGIES), default=list(STRATEGIES))
     sale = commands.add_parser("sale", help="buy, pay, expire; then the balance sheet")
     sale.add_argument("--stock", type=int, default=50)
+    sale.add_argument("--restock", type=int, default=10, help="units added while the crowd buys")
     sale.add_argument("--buyers", type=int, default=200)
     sale.add_argument("--pay", type=float, default=0.6, help="share of the winners who pay")
     sale.add_argument("--short", type=float, default=0.1, help="share who try with too little")
@@ -86,7 +87,7 @@ def main(argv=None):
     if args.command == "chaos":
         return run_chaos(config, args)
     if args.command == "sale":
-        lines = run_sale(config, args.stock, args.buyers, args.pay, args.short, args.crash)
+        lines = run_sale(config, args.stock, args.buyers, args.pay, args.short, args.crash, restock=args.restock)
     elif args.command == "bench" and args.rtt is not None:
         lines = rtt.run(config, args.rtt)
     elif args.command == "bench":

@@ -9,7 +9,7 @@ from datetime import datetime
 from sqlalchemy import text
 
 from busi.adapters import orders as orders_table
-from busi.adapters.stock import stock_key
+from busi.adapters.stock import stock_key, units_added
 from busi.scenarios.dtm_records import dtm_transactions, purchases
 from crash_sim.sale import awaiting
 from saga.dtm_client import FINAL
@@ -19,7 +19,7 @@ _ORDERS = text("SELECT gid, status FROM orders WHERE product_id = :p")
 
 @dataclass
 class Audit:
-    initial: int
+    added: int  # the units ever put on sale: the product's ledger (stock.added_key)
     stock_left: int | None  # None: the stock key is gone
     order_gids: list  # one entry per order row
     dtm_status: dict  # gid -> DTM status, for every transaction of the product
@@ -64,9 +64,9 @@ class Audit:
             return [f"the stock key is gone: Redis lost it ({self.orders} orders exist)"]
         checks = [
             (
-                self.stock_left + self.orders - self.cancelled != self.initial,
+                self.stock_left + self.orders - self.cancelled != self.added,
                 f"stock left {self.stock_left} + orders {self.orders} - cancelled {self.cancelled} "
-                f"!= initial stock {self.initial}",
+                f"!= units added {self.added}",
             ),
             (min(self.min_stock, self.stock_left) < 0, f"stock went below zero ({self.min_stock})"),
             (self.duplicates, f"{self.duplicates} gids with more than one order"),
@@ -80,13 +80,14 @@ class Audit:
 
 
 def read(redis, mysql, dtm, product_id, initial, min_stock, bought=(), refused=(), since_s=None):
-    """The product's state now, from the three stores; since_s: when its sale began (epoch s)."""
-    left = redis.get(stock_key(product_id))
+    """The product's state now, from the three stores; since_s: when its sale began (epoch s);
+    initial: its units added, for a product older than its ledger."""
+    left, added = redis.get(stock_key(product_id)), units_added(redis, product_id)
     with mysql.connect() as conn:
         found = [tuple(row) for row in conn.execute(_ORDERS, {"p": product_id})]
     transactions = purchases(dtm_transactions(dtm, product_id, since_s))
     return Audit(
-        initial,
+        initial if added is None else added,
         int(left) if left is not None else None,
         [gid for gid, _ in found],
         {gid: t["status"] for gid, t in transactions.items()},

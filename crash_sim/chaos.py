@@ -1,13 +1,14 @@
 """python -m crash_sim chaos --minutes M --seed S: a sale that goes on for M minutes while a
 nemesis, drawn from the seed, breaks the stack at random (docs/fault-matrix.md, "Chaos").
 
-Sales follow one another, SLOTS at a time, each a fresh product: a crowd buys; of the buyers
-who got a unit some pay, some pay with too little, some never pay and their orders expire.
-Meanwhile the nemesis draws one or two faults at a time from the catalogue (crash points,
+Sales follow one another, SLOTS at a time, each a fresh product: a crowd buys, restocked
+halfway; of the buyers who got a unit some pay, some pay with too little, some never pay and
+their orders expire. Meanwhile the nemesis draws one or two faults at a time from the catalogue (crash points,
 process kills and stops, a toxic on a link), each healed after a random while. Its draws
 come from the seed alone, so a run's schedule is reproducible; the moments it lands in the
-sales are not. At the end every fault is healed, DTM finishes every
-transaction, and each product is audited: the fault matrix's invariants and sale's money.
+sales are not. At the end every fault is healed, DTM finishes every transaction, and each
+product is audited: the fault matrix's invariants and sale's money, against its ledger of
+units added.
 """
 
 import random
@@ -31,6 +32,7 @@ from saga import DtmClient
 
 SLOTS = 2  # sales at once
 BUYERS, STOCK, CONCURRENCY, ARRIVALS_PER_S = 60, 20, 8, 20
+RESTOCK = 5  # units added once half the stock has sold, while the crowd still buys
 PAY, SHORT = 0.6, 0.1  # shares of the winners who pay, and who pay with too little
 PAY_WITHIN_S = 10  # the unpaid expire within the run
 CROWD_DEADLINE_S = 90
@@ -202,6 +204,7 @@ class Chaos:
         with self._lock:
             first_user, self._next_user = self._next_user, self._next_user + BUYERS
         product.crowd = Crowd(self.busi, product.id, BUYERS, CONCURRENCY, ARRIVALS_PER_S, CROWD_DEADLINE_S, first_user)
+        product.crowd.on_sold.append((STOCK // 2, lambda: self._restock(product.id)))
         self.products.append(product)
         with audit.StockWatcher(self.redis, product.id) as product.watcher:
             outcomes = product.crowd.run()
@@ -220,6 +223,14 @@ class Chaos:
                 crash, self.pay_crashes = self.pay_crashes > 0, max(0, self.pay_crashes - 1)
             self._until_answered("pay", gid=gid, first_path="pay-crash" if crash else "pay")
         product.ended = time.time()
+
+    def _restock(self, product_id):
+        """Once, not again on a 5xx: a restock whose answer was lost may have added its units.
+        Whatever it did, the product's ledger says, and the audit balances against it."""
+        try:
+            self.busi.post(f"products/{product_id}/restock", units=RESTOCK)
+        except OSError:
+            pass
 
     def _until_answered(self, path, first_path=None, **params):
         """Sent again on a 5xx or a dropped connection, as a client would (docs/api.md); a
@@ -257,9 +268,9 @@ class Chaos:
                 product.refused,
                 product.began,
             )
-            sheet = read_sheet(self.busi, self.dtm, product.id, STOCK, product.start, product.began)
+            sheet = read_sheet(self.busi, self.dtm, product.id, product.start, product.began)
             problems = found.problems() + sheet.problems()
-            verdict.units += STOCK - (found.stock_left or 0)
+            verdict.units += found.added - (found.stock_left or 0)
             if problems:
                 verdict.broken.append((product, problems))
         verdict.products = len(self.products)

@@ -28,6 +28,7 @@ from crash_sim.network_faults import NETWORK_FAULTS
 from saga import DtmClient
 
 BUYERS, CONCURRENCY, STOCK = 200, 24, 60
+RESTOCK = 10  # units the operator adds once half the stock has sold, the fault on or not
 # The 60 units sell over 4 s, the 200 shoppers over 13 s: the fault (at a quarter of the
 # stock) lands while units remain even when taking a server down takes a second or two; buyers
 # who come after the last unit are answered by Redis alone, so a fault after it goes unseen.
@@ -100,7 +101,7 @@ BY_KEY = {fault.key: fault for fault in FAULTS + HA_FAULTS}
 HEADERS = [
     "fault",
     "buyers",
-    "stock",
+    "stock+restocked",
     "sold when it hit",
     "200s",
     "orders",
@@ -138,7 +139,7 @@ class Row:
         return [
             self.fault.label,
             self.buyers,
-            self.stock,
+            f"{self.stock}+{a.added - self.stock}",
             self.sold_at_fault,
             len(a.bought),
             a.orders,
@@ -193,6 +194,7 @@ class Matrix:
         busi, service_log = self.service(fault)
         busi.reset(self.stock, product, pay_within_s=UNPAID_FOR_S)
         crowd = Crowd(busi, product, self.buyers, self.concurrency, ARRIVALS_PER_S, CROWD_DEADLINE_S)
+        crowd.on_sold.append((self.stock // 2, lambda: _restock_once(busi, product)))
         sale = Sale(crowd, product, self.mysql, self.dtm, service_log)
         injector = _Injector(fault, sale, sold=max(1, self.stock // 4))
         with audit.StockWatcher(self.redis, product) as watcher:
@@ -242,6 +244,15 @@ class Matrix:
             # DTM's SQL store lists newest first: a day back is as far as it keeps finished ones.
             if not dtm_records.dtm_transactions(self.dtm, product, since_s=time.time() - 86400):
                 return product
+
+
+def _restock_once(busi, product):
+    """Not again on a 5xx or a lost answer: it may have added its units. The product's ledger
+    says what was added, and the auditor balances against it."""
+    try:
+        busi.post(f"products/{product}/restock", units=RESTOCK)
+    except OSError:
+        pass
 
 
 class _Injector(threading.Thread):

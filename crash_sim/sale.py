@@ -1,10 +1,11 @@
 """python -m crash_sim sale: a flash sale to the end, payments and expiry included.
 
-A crowd buys; of the buyers who got a unit, some pay, some try to pay with too little in
-their wallet, some never pay (their orders expire), and a few payments crash between their
-two branches (pay-crash: the charge's process dies). Then, once every order is paid or
-cancelled and DTM has finished every transaction of the sale, the stores are read back and
-one balance sheet says whether units and money add up.
+A crowd buys, and halfway through the operator restocks; of the buyers who got a unit, some
+pay, some try to pay with too little in their wallet, some never pay (their orders expire),
+and a few payments crash between their two branches (pay-crash: the charge's process dies).
+Then, once every order is paid or cancelled and DTM has finished every transaction of the
+sale, the stores are read back and one balance sheet says whether units and money add up:
+the units the product's ledger says were added, restock included.
 """
 
 import random
@@ -24,11 +25,12 @@ PRICE, OPENING = Decimal("10.00"), Decimal("100.00")
 PAY_WITHIN_S = 15  # long enough for the payers (a crashed one is retried 5-8 s later), short enough to watch
 PAYERS_AT_ONCE = 4  # below the workers: each payment holds one while DTM calls its branches
 SETTLE_DEADLINE_S = 90
+RESTOCK = "restock"  # among the crowd's tasks: the operator's restock
 
 
 @dataclass
 class Sheet:
-    initial: int
+    added: int  # units ever put on sale: the product's ledger (units_added)
     stock_left: int
     by_status: dict
     charged: Decimal
@@ -42,8 +44,8 @@ class Sheet:
         paid, created = self.by_status.get("paid", 0), awaiting(self.by_status)
         checks = [
             (
-                self.stock_left + created + paid != self.initial,
-                f"stock left {self.stock_left} + created {created} + paid {paid} != initial {self.initial}",
+                self.stock_left + created + paid != self.added,
+                f"stock left {self.stock_left} + created {created} + paid {paid} != units added {self.added}",
             ),
             (self.charged != PRICE * paid, f"charged {self.charged} != {paid} paid orders x {PRICE}"),
             (self.wallets_below_zero, f"{self.wallets_below_zero} wallets below zero"),
@@ -63,7 +65,7 @@ class Sheet:
         cancelled = self.by_status.get("cancelled", 0)
         never_sold = self.stock_left - cancelled
         return [
-            f"units: initial {self.initial} = paid {paid} + awaiting payment {created} + back in stock "
+            f"units: added {self.added} = paid {paid} + awaiting payment {created} + back in stock "
             f"{self.stock_left} (cancelled {cancelled}, never sold {never_sold})",
             f"money: charged {self.charged} = {paid} paid orders x {PRICE}; refunds {self.refunds} for "
             f"{self.refunded} declined after their charge; wallets total unchanged otherwise",
@@ -71,7 +73,7 @@ class Sheet:
         ]
 
 
-def run_sale(config, stock=50, buyers=200, pay=0.6, short=0.1, crash=3, seed=None):
+def run_sale(config, stock=50, buyers=200, pay=0.6, short=0.1, crash=3, seed=None, restock=10):
     """Yield the sale's progress, then the balance sheet's lines; the Sheet is the last item."""
     client, rng, began = operator_client(config), random.Random(seed), time.time()
     product = client.post(
@@ -82,10 +84,14 @@ def run_sale(config, stock=50, buyers=200, pay=0.6, short=0.1, crash=3, seed=Non
         pay_within_s=PAY_WITHIN_S,
     ).json()["id"]  # a new product: DTM's records of it are this run's
     client.post("reset", stock=stock, product_id=product, balance=str(OPENING)).raise_for_status()  # every wallet
+    # The restock goes in among the purchases, halfway: some are in flight as it adds.
+    tasks = list(range(1, buyers + 1))
+    tasks.insert(buyers // 2, RESTOCK)
     with ThreadPoolExecutor(max_workers=16) as pool:
-        answers = list(pool.map(lambda user: client.purchase(user, product), range(1, buyers + 1)))
+        answers = list(pool.map(lambda task: _buy_or_restock(client, product, task, restock), tasks))
+    restocked = answers.pop(buyers // 2)
     bought = [(user, r.json()["gid"]) for user, r in enumerate(answers, 1) if r.status_code == 200]
-    yield f"product {product}: {buyers} buyers for {stock} units, {len(bought)} bought"
+    yield (f"product {product}: {buyers} buyers for {stock} units, restocked {restocked} halfway, {len(bought)} bought")
     wait.until(
         lambda: client.order_count(product) == len(bought), SETTLE_DEADLINE_S, "the orders of the purchases", 0.5
     )
@@ -107,13 +113,24 @@ def run_sale(config, stock=50, buyers=200, pay=0.6, short=0.1, crash=3, seed=Non
     dtm = DtmClient(config.dtm_url)
     yield "waiting for every order to be paid or cancelled, and for DTM to finish every transaction"
     wait.until(lambda: _settled(client, dtm, product, began), SETTLE_DEADLINE_S, "the sale to settle", 0.5)
-    sheet = read_sheet(client, dtm, product, stock, start, began)
+    sheet = read_sheet(client, dtm, product, start, began)
     yield from sheet.lines()
     yield sheet
 
 
-def read_sheet(client, dtm, product, initial, start, since_s):
+def _buy_or_restock(client, product, task, units):
+    """A buyer's purchase (its answer), or the restock (the units it added: 0 if it failed)."""
+    if task != RESTOCK:
+        return client.purchase(task, product)
+    if not units:
+        return 0
+    return units if client.post(f"products/{product}/restock", units=units).status_code == 200 else 0
+
+
+def read_sheet(client, dtm, product, start, since_s):
+    """The product's balance sheet, from the service's operator endpoints and DTM's records."""
     listing = client.get("orders", product_id=product).json()
+    view = client.get(f"products/{product}").json()
     balances = {user: Decimal(client.get("wallet", user_id=user).json()["balance"]) for user in start}
     transactions = dtm_records.dtm_transactions(dtm, product, since_s)
     refunds, refunded = Decimal("0.00"), 0
@@ -126,8 +143,8 @@ def read_sheet(client, dtm, product, initial, start, since_s):
         for kind, is_kind in (("pay", payment.is_payment), ("expire", expiry.is_expiry_saga))
     }
     return Sheet(
-        initial,
-        client.stock(product),
+        view["units_added"],
+        view["stock"],
         listing["by_status"],
         sum(start[user] - balances[user] for user in start),
         refunds,

@@ -59,21 +59,71 @@ def get_stock(redis, product_id, kind=""):
     return None if value is None else int(value)
 
 
-def get_stocks(redis, product_ids):
-    """[units left or None] for the products, in one round trip."""
+def get_stocks(redis, product_ids, with_added=False):
+    """[units left or None] for the products, in one round trip; with_added: [(units left,
+    units added)], each None when the product has no such key."""
+    keys = [[stock_key(p), added_key(p)] if with_added else [stock_key(p)] for p in product_ids]
     pipe = redis.pipeline(transaction=False)  # not MGET: under Redis Cluster the keys span slots
-    for product_id in product_ids:
-        pipe.get(stock_key(product_id))
-    return [None if value is None else int(value) for value in pipe.execute()]
+    for key in (key for pair in keys for key in pair):
+        pipe.get(key)
+    values = [None if value is None else int(value) for value in pipe.execute()]
+    return list(zip(values[::2], values[1::2], strict=True)) if with_added else values
+
+
+def added_key(product_id, kind=""):
+    """The ledger beside a stock key: the units ever put on sale (a reset's, a restock's, and
+    what setting the stock moved), so that stock left + units in live orders = units added."""
+    return f"{stock_key(product_id, kind)}-added"
+
+
+# Both keys share the product's hash tag: one slot, so one script can move them together.
+_SET_STOCK = """
+local before = tonumber(redis.call('GET', KEYS[1]) or '0')
+redis.call('SET', KEYS[1], ARGV[1])
+redis.call('INCRBY', KEYS[2], tonumber(ARGV[1]) - before)
+return before
+"""
+_ADD_STOCK = """
+if redis.call('EXISTS', KEYS[1]) == 0 then return false end
+redis.call('INCRBY', KEYS[2], ARGV[1])
+return redis.call('INCRBY', KEYS[1], ARGV[1])
+"""
+
+
+def reset_stock(redis, product_id, units, kind=""):
+    """A product starting over: `units` on sale, and as many added (its orders are gone)."""
+    pipe = redis.pipeline(transaction=False)  # the same slot, yet a cluster pipeline is no MULTI
+    pipe.set(stock_key(product_id, kind), units)
+    pipe.set(added_key(product_id, kind), units)
+    pipe.execute()
 
 
 def set_stock(redis, product_id, units, kind=""):
-    redis.set(stock_key(product_id, kind), units)
+    """`units` on sale from now on, whatever was left, in one step with the ledger, which moves
+    by the difference: a unit deducted a moment before is in its order, counted once. Returns
+    the units left before."""
+    script = redis.register_script(_SET_STOCK)
+    return int(script(keys=[stock_key(product_id, kind), added_key(product_id, kind)], args=[units], client=redis))
+
+
+def add_stock(redis, product_id, units, kind=""):
+    """`units` more on sale, added to what is left in one step (no deduction is overwritten),
+    and to the ledger. The units left now, or None for a product with no stock key."""
+    script = redis.register_script(_ADD_STOCK)
+    left = script(keys=[stock_key(product_id, kind), added_key(product_id, kind)], args=[units], client=redis)
+    return None if left is None else int(left)
+
+
+def units_added(redis, product_id, kind=""):
+    """The ledger: the units ever put on sale, or None for a product that has none."""
+    value = redis.get(added_key(product_id, kind))
+    return None if value is None else int(value)
 
 
 def seed_stock(redis, product_id, units):
     """Give the product stock only if it has none yet (first start)."""
-    redis.set(stock_key(product_id), units, nx=True)
+    if redis.set(stock_key(product_id), units, nx=True):
+        redis.set(added_key(product_id), units)
 
 
 def deduct(redis_barrier, barrier, product_id):

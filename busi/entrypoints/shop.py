@@ -4,12 +4,13 @@ and payment, a DTM saga (busi/domain/payment.py)."""
 import logging
 
 from flask import Blueprint
+from sqlalchemy.exc import DataError
 
 from busi import services
 from busi.adapters import orders, products, stock, wallets
 from busi.domain import payment
-from busi.domain.refusals import NotFound
-from busi.domain.strategies import DEFAULT, STRATEGIES
+from busi.domain.refusals import InvalidInput, NotFound
+from busi.domain.strategies import DEFAULT, STRATEGIES, strategy_of
 from busi.entrypoints import access
 from busi.entrypoints.inputs import INT_COLUMN_MAX, absent, params, parse_int, parse_money, parse_text
 from busi.entrypoints.purchases import ANY
@@ -92,7 +93,7 @@ def create_product():
     svc = services()
     with svc.mysql.begin() as conn:
         product_id = products.create(conn, name, price, window)
-    stock.set_stock(svc.redis, product_id, units)
+    stock.reset_stock(svc.redis, product_id, units)
     log.info("product %s created: %r at %s, stock %s", product_id, name, price, units)
     return one_product(product_id), 201
 
@@ -107,7 +108,7 @@ def list_products():
     return {
         "products": [
             product_view(product, units, counts[product["id"]])
-            for product, units in zip(latest, stock.get_stocks(svc.redis, ids), strict=True)
+            for product, units in zip(latest, stock.get_stocks(svc.redis, ids, with_added=True), strict=True)
         ]
     }
 
@@ -120,22 +121,34 @@ def get_product(product_id):
 @bp.put("/products/<int:product_id>/inventory")
 @access.operator_only
 def set_inventory(product_id):
-    """Set the stock, once the product's units in flight have become orders (settle). Refused
-    while orders of it await payment: each may yet expire and give its unit back, on top of
-    the stock set now."""
+    """Set the units on sale now, at any moment: whatever was left is replaced, and the ledger of
+    units added moves by the difference, in one step (stock.set_stock). A unit sold a moment
+    before stays in its order, counted once; a unit an order gives back later comes on top."""
     units = parse_int(params(), "stock", maximum=INT_COLUMN_MAX)
-    one_product(product_id)  # a 404 for an unknown product, before any wait
-    STRATEGIES[DEFAULT].settle(services(), product_id)
-    counts = one_product(product_id)["orders"]
-    awaiting = counts.get(orders.CREATED, 0) + counts.get(orders.PAYING, 0)
-    if awaiting:
-        return {
-            "error": f"{awaiting} orders of product {product_id} await payment; each may still expire and "
-            "return its unit. Set the stock once they are paid or cancelled."
-        }, 409
+    one_product(product_id)  # a 404 for an unknown product
     stock.set_stock(services().redis, product_id, units)
     STRATEGIES[DEFAULT].stock_set(product_id)
     return one_product(product_id)
+
+
+@bp.post("/products/<int:product_id>/restock")
+@access.operator_only
+def restock(product_id):
+    """Add `units` to what is left, at any moment, in one step with the purchases: of the
+    product (the shop's strategy), or of a demo product of ?strategy= (its stock set by reset)."""
+    values = params()
+    units = parse_int(values, "units", minimum=1, maximum=INT_COLUMN_MAX)
+    strategy = strategy_of(values)
+    if strategy.name == DEFAULT:
+        one_product(product_id)  # a 404 for an unknown product
+    try:
+        left = strategy.restock(services(), product_id, units)
+    except DataError:  # a MySQL strategy's INT column
+        raise InvalidInput(f"units={units} would take product {product_id}'s stock past {INT_COLUMN_MAX}") from None
+    log.info("product %s (%s) restocked: %s units added, %s left", product_id, strategy.name, units, left)
+    if strategy.name == DEFAULT:
+        return one_product(product_id)
+    return {"id": product_id, "strategy": strategy.name, "stock": left}
 
 
 def one_product(product_id):
@@ -143,16 +156,19 @@ def one_product(product_id):
     product = products.get(svc.mysql, product_id)
     if product is None:
         raise NotFound(f"no product {product_id}: see GET /api/busi/products")
-    return product_view(product, stock.get_stock(svc.redis, product_id), orders.count_by_status(svc.mysql, product_id))
+    [units] = stock.get_stocks(svc.redis, [product_id], with_added=True)
+    return product_view(product, units, orders.count_by_status(svc.mysql, product_id))
 
 
 def product_view(product, units, by_status):
-    """A product as the API shows it: with its stock left and its orders by status."""
+    """A product as the API shows it: with its stock left, the units ever added (a product from
+    before that ledger has none), and its orders by status. units: (left, added)."""
     return {
         "id": product["id"],
         "name": product["name"],
         "price": str(product["price"]),
         "pay_within_s": product["pay_within_s"] or services().config.pay_within_s,
-        "stock": units,
+        "stock": units[0],
+        "units_added": units[1],
         "orders": by_status,
     }

@@ -123,9 +123,11 @@ def test_payment_racing_the_expiry_has_one_winner_per_order(busi, new_product, s
 
 
 def test_the_sale_command_balances_units_and_money(capsys):
-    assert main(["sale", "--stock", "12", "--buyers", "30", "--pay", "0.5", "--short", "0.2", "--crash", "1"]) == 0
+    argv = ["sale", "--stock", "12", "--restock", "5", "--buyers", "30"]
+    assert main([*argv, "--pay", "0.5", "--short", "0.2", "--crash", "1"]) == 0
     lines = [line.split("] ", 1)[1] for line in capsys.readouterr().out.splitlines()]
-    assert lines[-3].startswith("units: initial 12 = paid ") and lines[-1] == "held: yes"
+    assert "restocked 5 halfway" in lines[0]  # how many of its units sold depends on who came after
+    assert lines[-3].startswith("units: added 17 = paid ") and lines[-1] == "held: yes"
     assert "+ awaiting payment 0 +" in lines[-3]  # every unpaid order expired
 
 

@@ -38,11 +38,12 @@ def closed():
     return app_with(OPERATOR_OPEN="0").test_client()
 
 
-def test_the_operator_s_endpoints_are_the_ones_the_issue_names():
+def test_the_operator_s_endpoints_are_the_ones_the_issues_name():
     names = {path for path, _ in OPERATOR_ONLY}
     assert names == {
         "/products",
         "/products/{product_id}/inventory",
+        "/products/{product_id}/restock",
         "/wallet",
         "/orders",
         "/reset",

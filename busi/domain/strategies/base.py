@@ -64,6 +64,11 @@ class Strategy:
         """The product gets `units` units and no orders (created if new); settle() first."""
         raise NotImplementedError
 
+    def restock(self, svc, product_id, units):
+        """`units` more on sale, added in one step at any moment (a purchase in flight or not):
+        the units left now. UnknownProduct for a product this strategy does not know."""
+        raise NotImplementedError
+
     def stock(self, svc, product_id):
         """The units left, or None for a product this strategy does not know."""
         raise NotImplementedError
@@ -81,8 +86,14 @@ class RedisStock(Strategy):
     stock_kind = ""
 
     def reset(self, svc, product_id, units):
-        stock.set_stock(svc.redis, product_id, units, self.stock_kind)
+        stock.reset_stock(svc.redis, product_id, units, self.stock_kind)
         orders.delete_orders(svc.mysql, product_id, table=self.order_table)
+
+    def restock(self, svc, product_id, units):
+        left = stock.add_stock(svc.redis, product_id, units, self.stock_kind)
+        if left is None:
+            raise UnknownProduct(product_id, self.name)
+        return left
 
     def stock(self, svc, product_id):
         return stock.get_stock(svc.redis, product_id, self.stock_kind)

@@ -64,6 +64,11 @@ class Dtm(RedisStock):
         """A crashed purchase's unit stays deducted without its order for seconds: wait for it."""
         return in_flight.settle(svc, product_id)
 
+    def restock(self, svc, product_id, units):
+        left = super().restock(svc, product_id, units)
+        self.stock_set(product_id)
+        return left
+
     def reset(self, svc, product_id, units):
         super().reset(svc, product_id, units)
         recent_transactions.forget(svc.redis, product_id)  # their orders are gone

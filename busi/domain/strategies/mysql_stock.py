@@ -39,6 +39,20 @@ class MySQLStock(Strategy):
             conn.execute(orders.sql(_RESET_STOCK, self.stock_table), {"p": product_id, "units": units})
             conn.execute(orders.sql("DELETE FROM {table} WHERE product_id = :p", self.order_table), {"p": product_id})
 
+    def restock(self, svc, product_id, units):
+        """One statement: the row's lock orders it with every purchase's."""
+        with svc.mysql.begin() as conn:
+            added = conn.execute(
+                orders.sql(
+                    "UPDATE {table} SET stored = stored + :u, available = available + :u WHERE product_id = :p",
+                    self.stock_table,
+                ),
+                {"p": product_id, "u": units},
+            )
+            if not added.rowcount:
+                raise UnknownProduct(product_id, self.name)
+            return self.available(conn, product_id)
+
     def stock(self, svc, product_id):
         with svc.mysql.connect() as conn:
             try:
