@@ -41,6 +41,13 @@ _INSERT = text(
 )
 
 
+class CompensatedFirst(DtmFailure):
+    """A saga action delivered after its compensation ran: it must say no, never succeed."""
+
+    def __init__(self, gid, branch_id, op):
+        super().__init__(f"gid {gid} branch {branch_id}: its compensation ran first; this {op} comes too late")
+
+
 class InvalidBarrier(ValueError):
     """A branch call that lacks what DTM always sends (gid, trans_type, branch_id, op)."""
 
@@ -91,6 +98,8 @@ class BranchBarrier(DtmcliBranchBarrier):
             current_inserted = self._insert(conn, self.branch_id, self.op, bid, self.op)
             if self.op == MSG_OP and not current_inserted:
                 raise DtmDuplicated(self.gid)
+            if not current_inserted and self.op in ORIGIN_OP.values():
+                self._refuse_if_compensated(conn, bid)
             if origin_inserted or not current_inserted:
                 return False
             business(conn)
@@ -107,6 +116,16 @@ class BranchBarrier(DtmcliBranchBarrier):
             reason = conn.execute(_SELECT_REASON, key).scalar_one()
         if reason == "rollback":
             raise DtmFailure(f"gid {self.gid}: rolled back, its local transaction never ran")
+
+    def _refuse_if_compensated(self, conn, bid):
+        """An action whose barrier row its compensation wrote (reason: the compensating op) comes
+        after it: say no. DTM's barrier answers success there, trusting DTM not to go on; but a
+        saga submitted twice runs twice in DTM v1.19.0's memory, and the second run, told that
+        the first step succeeded, ran the next (the chaos run: an expiry gave a paid order's
+        unit back, a unit sold twice)."""
+        key = {"gid": self.gid, "branch_id": self.branch_id, "op": self.op, "barrier_id": bid}
+        if conn.execute(_SELECT_REASON, key).scalar() in ORIGIN_OP:
+            raise CompensatedFirst(self.gid, self.branch_id, self.op)
 
     def _insert(self, conn, branch_id, op, barrier_id, reason):
         row = {

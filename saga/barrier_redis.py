@@ -6,7 +6,7 @@ barrier key and the deduction cannot interleave with a back-query or another buy
 The scripts are registered once per client and called by SHA (EVALSHA).
 """
 
-from saga.barrier import MSG_BARRIER_ID, MSG_BRANCH, MSG_OP, ORIGIN_OP
+from saga.barrier import MSG_BARRIER_ID, MSG_BRANCH, MSG_OP, ORIGIN_OP, CompensatedFirst
 from saga.result import FAILURE, DtmDuplicated, DtmFailure
 
 # Barrier keys outlive DTM's own record of a transaction (7 days), so a very late
@@ -17,9 +17,11 @@ BARRIER_EXPIRE_S = 7 * 86400
 # One change from DTM's script: the barrier is checked before the stock. An op whose barrier is
 # taken was done or decided whatever the stock is now, and a purchase sent twice by its caller
 # (the same Idempotency-Key) must read DUPLICATE, not sold out, once its twin took the last unit.
+# An op whose key its compensation (or the back-query) wrote reads 'rollback': it comes too late.
 ADJUST_AMOUNT = """
 local e1 = redis.call('GET', KEYS[2])
 if e1 ~= false then
+  if e1 == 'rollback' then return 'rollback' end
   return 'DUPLICATE'
 end
 local v = redis.call('GET', KEYS[1])
@@ -79,8 +81,10 @@ class RedisBarrier:
         result = _text(self._adjust_amount(keys=keys, args=[amount, origin_op, BARRIER_EXPIRE_S]))
         if result == FAILURE:
             raise DtmFailure(f"gid {barrier.gid}: {key} is missing or lower than {-amount}")
-        if result == "DUPLICATE" and barrier.op == MSG_OP:
+        if result in ("DUPLICATE", ROLLED_BACK) and barrier.op == MSG_OP:
             raise DtmDuplicated(barrier.gid)
+        if result == ROLLED_BACK:  # a saga action after its compensation: no (saga/barrier.py says why)
+            raise CompensatedFirst(barrier.gid, barrier.branch_id, barrier.op)
 
     def msg_outcome(self, gid):
         """DEDUCTED if the msg's local transaction ran, ROLLED_BACK if it never will, None if

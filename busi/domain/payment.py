@@ -84,7 +84,7 @@ def charge(svc, barrier, user_id, price, crash_at=None):
         log.info("gid=%s charged %s to user %s", barrier.gid, price, user_id)
         crash_points.point(crash_at, "after_charge", barrier.gid)  # once: DTM's retry finds the barrier taken
     else:
-        log.info("gid=%s charge delivered again (made already, or compensated first): ignored", barrier.gid)
+        log.info("gid=%s charge delivered again (made already): ignored", barrier.gid)
 
 
 def charge_compensate(svc, barrier, user_id, price):

@@ -7,6 +7,7 @@ from sqlalchemy import text
 
 from busi.adapters.orders import insert_order, orders_of_gid
 from saga import BranchBarrier, DtmDuplicated, DtmFailure
+from saga.barrier import CompensatedFirst
 
 PRODUCT = 9001
 
@@ -51,9 +52,20 @@ def test_a_failing_business_leaves_no_barrier_so_the_retry_runs(mysql):
 def test_empty_compensation_then_dangling_action(mysql):
     gid = new_gid()
     assert not BranchBarrier("saga", gid, "01", "compensate").call(mysql, lambda conn: create(conn, gid))
-    assert not BranchBarrier("saga", gid, "01", "action").call(mysql, lambda conn: create(conn, gid))
+    # Too late: it says no, so that nothing runs the saga's next step on its word.
+    with pytest.raises(CompensatedFirst):
+        BranchBarrier("saga", gid, "01", "action").call(mysql, lambda conn: create(conn, gid))
     assert orders_of_gid(mysql, gid) == 0
     assert barrier_rows(mysql, gid) == [("action", "01", "compensate"), ("compensate", "01", "compensate")]
+
+
+def test_an_action_done_before_its_compensation_is_a_plain_duplicate(mysql):
+    gid = new_gid()
+    assert BranchBarrier("saga", gid, "01", "action").call(mysql, lambda conn: create(conn, gid))
+    assert not BranchBarrier("saga", gid, "01", "action").call(mysql, lambda conn: create(conn, gid))
+    assert BranchBarrier("saga", gid, "01", "compensate").call(mysql, lambda conn: None)
+    assert not BranchBarrier("saga", gid, "01", "action").call(mysql, lambda conn: create(conn, gid))  # done once
+    assert orders_of_gid(mysql, gid) == 1
 
 
 def test_msg_op_duplicate_is_refused(mysql):

@@ -5,6 +5,7 @@ import uuid
 import pytest
 
 from saga import BranchBarrier, DtmDuplicated, DtmFailure
+from saga.barrier import CompensatedFirst
 from saga.barrier_redis import BARRIER_EXPIRE_S, DEDUCTED, ROLLED_BACK, barrier_key
 
 KEY = "{t}-test-stock"
@@ -50,7 +51,8 @@ def test_compensation_before_its_action_is_empty_and_blocks_the_action(redis, re
     redis_barrier.check_adjust_amount(BranchBarrier("saga", gid, "01", "compensate"), KEY, 1)
     assert int(redis.get(KEY)) == 5  # nothing to give back
     assert redis.get(barrier_key(gid, "01", "action", "01")) == b"rollback"
-    redis_barrier.check_adjust_amount(BranchBarrier("saga", gid, "01", "action"), KEY, -1)
+    with pytest.raises(CompensatedFirst):  # too late: a no, so that nothing runs the next step on its word
+        redis_barrier.check_adjust_amount(BranchBarrier("saga", gid, "01", "action"), KEY, -1)
     assert int(redis.get(KEY)) == 5  # the late action finds its barrier taken
 
 
