@@ -27,7 +27,7 @@ from crash_sim import audit, stack, toxiproxy
 from crash_sim.crowd import Crowd
 from crash_sim.ha_network_faults import BUSI_1_REDIS, DTM_1_STORE
 from crash_sim.network_faults import REPLIES, REQUESTS, SILENT, Toxic
-from crash_sim.sale import OPENING, PRICE, read_sheet
+from crash_sim.sale import OPENING, PRICE, read_sheet, restock_once
 from saga import DtmClient
 
 SLOTS = 2  # sales at once
@@ -204,7 +204,7 @@ class Chaos:
         with self._lock:
             first_user, self._next_user = self._next_user, self._next_user + BUYERS
         product.crowd = Crowd(self.busi, product.id, BUYERS, CONCURRENCY, ARRIVALS_PER_S, CROWD_DEADLINE_S, first_user)
-        product.crowd.on_sold.append((STOCK // 2, lambda: self._restock(product.id)))
+        product.crowd.on_sold.append((STOCK // 2, lambda: restock_once(self.busi, product.id, RESTOCK)))
         self.products.append(product)
         with audit.StockWatcher(self.redis, product.id) as product.watcher:
             outcomes = product.crowd.run()
@@ -223,14 +223,6 @@ class Chaos:
                 crash, self.pay_crashes = self.pay_crashes > 0, max(0, self.pay_crashes - 1)
             self._until_answered("pay", gid=gid, first_path="pay-crash" if crash else "pay")
         product.ended = time.time()
-
-    def _restock(self, product_id):
-        """Once, not again on a 5xx: a restock whose answer was lost may have added its units.
-        Whatever it did, the product's ledger says, and the audit balances against it."""
-        try:
-            self.busi.post(f"products/{product_id}/restock", units=RESTOCK)
-        except OSError:
-            pass
 
     def _until_answered(self, path, first_path=None, **params):
         """Sent again on a 5xx or a dropped connection, as a client would (docs/api.md); a

@@ -25,6 +25,7 @@ from crash_sim.crowd import Crowd
 from crash_sim.fault import Fault, Sale
 from crash_sim.ha_network_faults import HA_NETWORK_FAULTS, HA_PROXIES
 from crash_sim.network_faults import NETWORK_FAULTS
+from crash_sim.sale import restock_once
 from saga import DtmClient
 
 BUYERS, CONCURRENCY, STOCK = 200, 24, 60
@@ -194,7 +195,7 @@ class Matrix:
         busi, service_log = self.service(fault)
         busi.reset(self.stock, product, pay_within_s=UNPAID_FOR_S)
         crowd = Crowd(busi, product, self.buyers, self.concurrency, ARRIVALS_PER_S, CROWD_DEADLINE_S)
-        crowd.on_sold.append((self.stock // 2, lambda: _restock_once(busi, product)))
+        crowd.on_sold.append((self.stock // 2, lambda: restock_once(busi, product, RESTOCK)))
         sale = Sale(crowd, product, self.mysql, self.dtm, service_log)
         injector = _Injector(fault, sale, sold=max(1, self.stock // 4))
         with audit.StockWatcher(self.redis, product) as watcher:
@@ -244,15 +245,6 @@ class Matrix:
             # DTM's SQL store lists newest first: a day back is as far as it keeps finished ones.
             if not dtm_records.dtm_transactions(self.dtm, product, since_s=time.time() - 86400):
                 return product
-
-
-def _restock_once(busi, product):
-    """Not again on a 5xx or a lost answer: it may have added its units. The product's ledger
-    says what was added, and the auditor balances against it."""
-    try:
-        busi.post(f"products/{product}/restock", units=RESTOCK)
-    except OSError:
-        pass
 
 
 class _Injector(threading.Thread):

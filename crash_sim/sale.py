@@ -122,9 +122,17 @@ def _buy_or_restock(client, product, task, units):
     """A buyer's purchase (its answer), or the restock (the units it added: 0 if it failed)."""
     if task != RESTOCK:
         return client.purchase(task, product)
-    if not units:
+    return restock_once(client, product, units) if units else 0
+
+
+def restock_once(client, product, units):
+    """The operator's restock, sent once: not again on a 5xx or a lost answer, as it may have
+    added its units. The units it is known to have added (0 if unknown); the product's ledger
+    says what was really added, and every audit balances against that."""
+    try:
+        return units if client.post(f"products/{product}/restock", units=units).status_code == 200 else 0
+    except OSError:
         return 0
-    return units if client.post(f"products/{product}/restock", units=units).status_code == 200 else 0
 
 
 def read_sheet(client, dtm, product, start, since_s):
