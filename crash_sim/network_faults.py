@@ -101,25 +101,47 @@ _ORDERS_TO_PAY = text("SELECT gid, user_id FROM orders WHERE product_id = :p AND
 
 
 def charge_reply_lost(sale):
-    """PAYERS buyers pay while the service's answers to DTM come 1 s late; 1.5 s in, as their
-    charges run, those answers go silent for 3 s. A charge whose answer was held is lost with
-    it: DTM calls it again (5 s later), and its barrier keeps one charge. What each wallet
-    held before is noted for charge_held_once."""
+    """PAYERS buyers pay while DTM's calls to the service arrive 1 s late. Once DTM has heard
+    every claim, the service's answers go silent: the charges, already on their way, arrive
+    and run, and their answers are lost. DTM calls each again (5 s later), and its barrier
+    keeps one charge. What each wallet held before is noted for charge_held_once.
+
+    The silence is on the answers and the delay on the calls: two chains of toxics. A toxic
+    put on after another in the same direction would first flush what that one holds."""
     hit = sale.crowd.sold
     wait.until(lambda: len(_created_orders(sale)) >= PAYERS, 30, f"{PAYERS} orders to pay")
     payers = _created_orders(sale)
     client = sale.crowd.client
     for _, user in payers:
         client.post("wallet", user_id=user, balance=str(WALLET)).raise_for_status()
+    since = time.time()
     with ThreadPoolExecutor(PAYERS) as pool, ExitStack() as on:
-        on.enter_context(Toxic("busi", "latency", REPLIES, {"latency": 1000}, then_s=0).on())
+        on.enter_context(Toxic("busi", "latency", REQUESTS, {"latency": 1000}, then_s=0).on())
         answers = [pool.submit(client.post, "pay", gid=gid) for gid, _ in payers]
-        time.sleep(1.5)  # a schedule: the claims answered, the charges' answers held
+        wait.until(lambda: _claims_heard(sale, since), 30, "DTM to hear every claim", interval_s=0.05)
         on.enter_context(Toxic("busi", "timeout", REPLIES, SILENT, then_s=0).on())
-        time.sleep(3)
+        wait.until(lambda: _all_charged(client, payers), 30, "every payer's charge to run")
+        time.sleep(1)  # a schedule: the silence outlasts the last charge by 1 s, its answer with it
     sale.seen["payers"] = payers
     sale.seen["pay answers"] = [answer.result().status_code for answer in answers]
     return hit
+
+
+def _claims_heard(sale, since):
+    """Every payment saga of the row has its claim's answer stored by DTM: its charge is sent."""
+    transactions = dtm_records.dtm_transactions(sale.dtm, sale.product, since)
+    pays = [gid for gid in transactions if payment.is_payment(gid)]
+    return len(pays) >= PAYERS and all(_heard(sale.dtm.query(gid), "/claimOrder") for gid in pays)
+
+
+def _heard(record, branch):
+    """DTM stored the action of `branch` (a URL's end) as succeeded: it heard its answer."""
+    done = ("action", "succeed")
+    return any(b["url"].endswith(branch) and (b["op"], b["status"]) == done for b in record["branches"])
+
+
+def _all_charged(client, payers):
+    return all(Decimal(client.get("wallet", user_id=user).json()["balance"]) < WALLET for _, user in payers)
 
 
 def _created_orders(sale):

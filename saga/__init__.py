@@ -7,7 +7,7 @@ from saga.barrier_redis import RedisBarrier
 from saga.branch_token import InvalidToken
 from saga.dtm_client import DtmClient
 from saga.msg import Msg
-from saga.result import DtmDuplicated, DtmError, DtmFailure, DtmOngoing
+from saga.result import DtmDuplicated, DtmError, DtmFailure, DtmOngoing, DtmUnfinished
 from saga.saga import Saga
 
 __all__ = [
@@ -23,4 +23,5 @@ __all__ = [
     "DtmError",
     "DtmFailure",
     "DtmOngoing",
+    "DtmUnfinished",
 ]

@@ -31,6 +31,11 @@ class DtmError(Exception):
     """A transient or unknown outcome: DTM retries; a client must not treat it as a no."""
 
 
+class DtmUnfinished(DtmError):
+    """DTM holds the transaction and is still running it (a branch is being retried): it
+    will finish it without the caller, whose answer does not know the outcome yet."""
+
+
 def check_response(status_code, text):
     """Read an answer the way DTM does; raise the matching exception, or return on SUCCESS."""
     if status_code == STATUS_ONGOING or ONGOING in text:

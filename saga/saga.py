@@ -8,7 +8,7 @@ import json
 
 from dtmcli.saga import Saga as DtmcliSaga
 
-from saga.result import DtmError, DtmFailure
+from saga.result import DtmFailure, DtmUnfinished
 from saga.trans_base import Trans
 
 # With wait_result DTM runs the saga's first round before answering submit, for up to its
@@ -29,7 +29,7 @@ class Saga(Trans, DtmcliSaga):
 
     def submit_and_wait(self):
         """Submit and let DTM run the saga before answering. Returns if it succeeded; raises
-        DtmFailure(reason) if it failed (compensations done); DtmError while DTM still
+        DtmFailure(reason) if it failed (compensations done); DtmUnfinished while DTM still
         runs it (a branch is being retried): DTM finishes it without us."""
         self.trans_base.wait_result = True
         try:
@@ -38,7 +38,7 @@ class Saga(Trans, DtmcliSaga):
             trans = self.client.query(self.gid)["transaction"] or {}
             if trans.get("status") == "failed":
                 raise DtmFailure(reason_of(trans.get("rollback_reason", ""))) from None
-            raise DtmError(
+            raise DtmUnfinished(
                 f"saga {self.gid} is {trans.get('status', 'unknown')}: DTM is still running it and will finish it"
             ) from None
 

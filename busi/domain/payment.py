@@ -51,7 +51,8 @@ def is_payment(gid):
 
 def pay(svc, order, gid, crash_at=None):
     """Run the payment saga `gid` of `order` to its end; returns the price charged. Raises
-    DtmFailure with the reason when declined (compensated), DtmError while DTM still runs it.
+    DtmFailure with the reason when declined (compensated), DtmUnfinished while DTM still runs it
+    (a branch is being retried).
     crash_at: a crash point of crash_points.PAY_POINTS, for the demos."""
     price = price_of(svc, order)
     payload = {"user_id": order["user_id"], "order_gid": order["gid"], "price": str(price)}

@@ -2,6 +2,7 @@
 and payment, a DTM saga (busi/domain/payment.py)."""
 
 import logging
+from http import HTTPStatus
 
 from flask import Blueprint
 from sqlalchemy.exc import DataError
@@ -14,7 +15,7 @@ from busi.domain.strategies import DEFAULT, STRATEGIES, strategy_of
 from busi.entrypoints import access
 from busi.entrypoints.inputs import INT_COLUMN_MAX, absent, params, parse_int, parse_money, parse_text
 from busi.entrypoints.purchases import ANY
-from saga import DtmFailure
+from saga import DtmFailure, DtmUnfinished
 from saga.result import STATUS_FAILURE, answer_for
 
 log = logging.getLogger(__name__)
@@ -28,7 +29,8 @@ def pay():
 
 
 def pay_answer(crash_at=None):
-    """Pay an order, named by its purchase's gid or its id, for its buyer; 200 paid, 409 declined (why)."""
+    """Pay an order, named by its purchase's gid or its id, for its buyer; 200 paid, 409 declined
+    (why), 202 while DTM still runs the payment (a branch's answer was lost or is late)."""
     order = buyers_order()
     gid = payment.new_gid(order)
     try:
@@ -36,6 +38,14 @@ def pay_answer(crash_at=None):
     except DtmFailure as err:  # declined, and DTM has run the compensations: nothing was taken
         body, _ = answer_for(err)
         return {**body, "gid": gid, "order_gid": order["gid"]}, STATUS_FAILURE
+    except DtmUnfinished as err:  # DTM retries the branch and finishes the saga, paid or declined
+        log.warning("gid=%s %s", gid, err)
+        return {
+            "status": orders.PAYING,
+            "gid": gid,
+            "order_gid": order["gid"],
+            "message": "the payment is under way: DTM is finishing it; GET /order shows when it is paid",
+        }, HTTPStatus.ACCEPTED
     return {
         "status": orders.PAID,
         "gid": gid,
