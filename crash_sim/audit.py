@@ -8,13 +8,13 @@ from datetime import datetime
 
 from sqlalchemy import text
 
-from busi.adapters import orders as orders_table
+from busi.adapters.orders import CANCELLED
 from busi.adapters.stock import stock_key, units_added
 from busi.scenarios.dtm_records import dtm_transactions, purchases
 from crash_sim.sale import awaiting
 from saga.dtm_client import FINAL
 
-_ORDERS = text("SELECT gid, status FROM orders WHERE product_id = :p")
+_ORDERS = text("SELECT gid, status, amount FROM orders WHERE product_id = :p")
 
 
 @dataclass
@@ -28,15 +28,20 @@ class Audit:
     bought: set = field(default_factory=set)  # gids that answered 200
     refused: set = field(default_factory=set)  # gids that answered 409
     statuses: list = field(default_factory=list)  # each order's, as order_gids
+    amounts: list = field(default_factory=list)  # each order's units, as order_gids
 
     @property
     def orders(self):
         return len(self.order_gids)
 
     @property
+    def units_ordered(self):
+        return sum(self.amounts)
+
+    @property
     def cancelled(self):
-        """Orders that expired unpaid: their units are back in stock."""
-        return self.statuses.count(orders_table.CANCELLED)
+        """Units of the orders that expired unpaid: they are back in stock."""
+        return sum(units for units, status in zip(self.amounts, self.statuses, strict=True) if status == CANCELLED)
 
     @property
     def awaiting(self):
@@ -64,8 +69,8 @@ class Audit:
             return [f"the stock key is gone: Redis lost it ({self.orders} orders exist)"]
         checks = [
             (
-                self.stock_left + self.orders - self.cancelled != self.added,
-                f"stock left {self.stock_left} + orders {self.orders} - cancelled {self.cancelled} "
+                self.stock_left + self.units_ordered - self.cancelled != self.added,
+                f"stock left {self.stock_left} + units ordered {self.units_ordered} - cancelled {self.cancelled} "
                 f"!= units added {self.added}",
             ),
             (min(self.min_stock, self.stock_left) < 0, f"stock went below zero ({self.min_stock})"),
@@ -89,13 +94,14 @@ def read(redis, mysql, dtm, product_id, initial, min_stock, bought=(), refused=(
     return Audit(
         initial if added is None else added,
         int(left) if left is not None else None,
-        [gid for gid, _ in found],
+        [gid for gid, _, _ in found],
         {gid: t["status"] for gid, t in transactions.items()},
         {gid: _seconds(t["create_time"], t["update_time"]) for gid, t in transactions.items()},
         min_stock,
         set(bought),
         set(refused),
-        [status for _, status in found],
+        [status for _, status, _ in found],
+        [units for _, _, units in found],
     )
 
 

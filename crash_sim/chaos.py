@@ -22,7 +22,7 @@ from busi.adapters.orders import make_engine
 from busi.config import API_PREFIX, RTT_STACK
 from busi.domain.crash_points import POINTS
 from busi.scenarios import wait
-from busi.scenarios.client import operator_client
+from busi.scenarios.client import MIXED_QUANTITIES, operator_client
 from crash_sim import audit, stack, toxiproxy
 from crash_sim.crowd import Crowd
 from crash_sim.ha_network_faults import BUSI_1_REDIS, DTM_1_STORE
@@ -203,7 +203,16 @@ class Chaos:
         product = Product(made.json()["id"], time.time())
         with self._lock:
             first_user, self._next_user = self._next_user, self._next_user + BUYERS
-        product.crowd = Crowd(self.busi, product.id, BUYERS, CONCURRENCY, ARRIVALS_PER_S, CROWD_DEADLINE_S, first_user)
+        product.crowd = Crowd(
+            self.busi,
+            product.id,
+            BUYERS,
+            CONCURRENCY,
+            ARRIVALS_PER_S,
+            CROWD_DEADLINE_S,
+            first_user,
+            quantities=MIXED_QUANTITIES,
+        )
         product.crowd.on_sold.append((STOCK // 2, lambda: restock_once(self.busi, product.id, RESTOCK)))
         self.products.append(product)
         with audit.StockWatcher(self.redis, product.id) as product.watcher:

@@ -1,4 +1,5 @@
-"""A flash-sale crowd: `buyers` shoppers, `concurrency` at a time, one unit each.
+"""A flash-sale crowd: `buyers` shoppers, `concurrency` at a time, each buying the units
+`quantities` gives them in turn (one each, by default).
 
 Shoppers arrive `arrivals_per_s` a second, so that a sale lasts long enough for a fault to
 land in the middle of it. A shopper keeps trying, as people do, until the shop says yes
@@ -30,9 +31,11 @@ class Outcome:
 
 
 class Crowd:
-    def __init__(self, client, product_id, buyers, concurrency, arrivals_per_s, deadline_s, first_user=1):
+    def __init__(
+        self, client, product_id, buyers, concurrency, arrivals_per_s, deadline_s, first_user=1, quantities=(1,)
+    ):
         """client: a BusiClient that may act for every buyer (the operator's); the buyers are
-        users first_user, first_user + 1, ..."""
+        users first_user, first_user + 1, ..., buying quantities[0], quantities[1], ... units."""
         self.client = client
         self.product_id = product_id
         self.buyers = buyers
@@ -40,9 +43,10 @@ class Crowd:
         self.concurrency = concurrency
         self.arrival_gap_s = 1 / arrivals_per_s
         self.deadline_s = deadline_s
-        self.sold = 0  # purchases answered 200 so far
+        self.quantities = quantities
+        self.sold = 0  # units bought so far (purchases answered 200)
         self.bought = set()  # their gids
-        self.on_sold = []  # (units, callback): callback() once `units` purchases answered 200
+        self.on_sold = []  # (units, callback): callback() once `units` units are bought
         self._crashes = deque()  # crash points armed for the next purchases
         self._lock = threading.Lock()
 
@@ -68,7 +72,7 @@ class Crowd:
             status, gid = self._attempt(session, user_id)
             if status is not None and (status == 200 or 400 <= status < 500):  # yes, sold out, or no
                 if status == 200:
-                    self._count_sale(gid)
+                    self._count_sale(gid, self.quantity_of(user_id))
                 return Outcome(user_id, status, gid, attempts, errored)
             if gid:
                 errored.append(gid)
@@ -76,8 +80,11 @@ class Crowd:
                 return Outcome(user_id, None, None, attempts, errored)
             time.sleep(RETRY_PAUSE_S)
 
+    def quantity_of(self, user_id):
+        return self.quantities[(user_id - self.first_user) % len(self.quantities)]
+
     def _attempt(self, session, user_id):
-        params = {"user_id": user_id, "product_id": self.product_id}
+        params = {"user_id": user_id, "product_id": self.product_id, "quantity": self.quantity_of(user_id)}
         try:
             params["at"] = self._crashes.popleft()
             path = "flashSales-crash"
@@ -92,10 +99,10 @@ class Crowd:
         except ValueError:  # not JSON: a proxy's or a dying server's answer
             return response.status_code, None
 
-    def _count_sale(self, gid):
+    def _count_sale(self, gid, units):
         with self._lock:
-            self.sold += 1
+            before, self.sold = self.sold, self.sold + units
             self.bought.add(gid)
-            due = [callback for units, callback in self.on_sold if units == self.sold]
+            due = [callback for threshold, callback in self.on_sold if before < threshold <= self.sold]
         for callback in due:
             callback()

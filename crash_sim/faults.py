@@ -19,7 +19,7 @@ from busi.adapters.orders import make_engine
 from busi.adapters.stock import stock_key
 from busi.config import API_PREFIX, RTT_STACK
 from busi.scenarios import dtm_records
-from busi.scenarios.client import UNPAID_FOR_S, operator_client
+from busi.scenarios.client import MIXED_QUANTITIES, UNPAID_FOR_S, operator_client
 from crash_sim import audit, stack, toxiproxy
 from crash_sim.crowd import Crowd
 from crash_sim.fault import Fault, Sale
@@ -106,6 +106,7 @@ HEADERS = [
     "sold when it hit",
     "200s",
     "orders",
+    "units ordered",
     "stock left",
     "duplicates",
     "held",
@@ -144,6 +145,7 @@ class Row:
             self.sold_at_fault,
             len(a.bought),
             a.orders,
+            a.units_ordered,
             "gone" if a.stock_left is None else a.stock_left,
             a.duplicates,
             "held" if self.held else "BROKEN",
@@ -194,7 +196,9 @@ class Matrix:
         product, began = self._fresh_product(), time.time()
         busi, service_log = self.service(fault)
         busi.reset(self.stock, product, pay_within_s=UNPAID_FOR_S)
-        crowd = Crowd(busi, product, self.buyers, self.concurrency, ARRIVALS_PER_S, CROWD_DEADLINE_S)
+        crowd = Crowd(
+            busi, product, self.buyers, self.concurrency, ARRIVALS_PER_S, CROWD_DEADLINE_S, quantities=MIXED_QUANTITIES
+        )
         crowd.on_sold.append((self.stock // 2, lambda: restock_once(busi, product, RESTOCK)))
         sale = Sale(crowd, product, self.mysql, self.dtm, service_log)
         injector = _Injector(fault, sale, sold=max(1, self.stock // 4))

@@ -1,6 +1,7 @@
 """python -m crash_sim sale: a flash sale to the end, payments and expiry included.
 
-A crowd buys, and halfway through the operator restocks; of the buyers who got a unit, some
+A crowd buys one, two or three units each, and halfway through the operator restocks; of the
+buyers who got their units, some
 pay, some try to pay with too little in their wallet, some never pay (their orders expire),
 and a few payments crash between their two branches (pay-crash: the charge's process dies).
 Then, once every order is paid or cancelled and DTM has finished every transaction of the
@@ -8,6 +9,7 @@ sale, the stores are read back and one balance sheet says whether units and mone
 the units the product's ledger says were added, restock included.
 """
 
+import json
 import random
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -17,7 +19,7 @@ from decimal import Decimal
 from busi.adapters import orders
 from busi.domain import expiry, payment
 from busi.scenarios import dtm_records, wait
-from busi.scenarios.client import operator_client
+from busi.scenarios.client import operator_client, quantity_of
 from saga import DtmClient
 from saga.dtm_client import FINAL
 
@@ -32,7 +34,8 @@ RESTOCK = "restock"  # among the crowd's tasks: the operator's restock
 class Sheet:
     added: int  # units ever put on sale: the product's ledger (units_added)
     stock_left: int
-    by_status: dict
+    by_status: dict  # orders by status
+    units_by_status: dict  # the units in them
     charged: Decimal
     refunds: Decimal
     refunded: int
@@ -41,17 +44,22 @@ class Sheet:
     sagas_won: dict  # "pay" / "expire" -> sagas of that kind that succeeded
 
     def problems(self):
-        paid, created = self.by_status.get("paid", 0), awaiting(self.by_status)
+        paid, created = self.units_by_status.get("paid", 0), awaiting(self.units_by_status)
+        paid_orders = self.by_status.get("paid", 0)
         checks = [
             (
                 self.stock_left + created + paid != self.added,
-                f"stock left {self.stock_left} + created {created} + paid {paid} != units added {self.added}",
+                f"stock left {self.stock_left} + units created {created} + units paid {paid} "
+                f"!= units added {self.added}",
             ),
-            (self.charged != PRICE * paid, f"charged {self.charged} != {paid} paid orders x {PRICE}"),
+            (self.charged != PRICE * paid, f"charged {self.charged} != {paid} units paid x {PRICE}"),
             (self.wallets_below_zero, f"{self.wallets_below_zero} wallets below zero"),
             (self.unfinished, f"{self.unfinished} DTM transactions of the sale not finished"),
             # an order both paid and cancelled would show as one saga too many on one side
-            (self.sagas_won["pay"] != paid, f"{self.sagas_won['pay']} payment sagas succeeded for {paid} paid orders"),
+            (
+                self.sagas_won["pay"] != paid_orders,
+                f"{self.sagas_won['pay']} payment sagas succeeded for {paid_orders} paid orders",
+            ),
             (
                 self.sagas_won["expire"] != self.by_status.get("cancelled", 0),
                 f"{self.sagas_won['expire']} expiry sagas succeeded for "
@@ -61,13 +69,14 @@ class Sheet:
         return [message for failed, message in checks if failed]
 
     def lines(self):
-        paid, created = self.by_status.get("paid", 0), awaiting(self.by_status)
-        cancelled = self.by_status.get("cancelled", 0)
+        paid, created = self.units_by_status.get("paid", 0), awaiting(self.units_by_status)
+        cancelled = self.units_by_status.get("cancelled", 0)
         never_sold = self.stock_left - cancelled
         return [
             f"units: added {self.added} = paid {paid} + awaiting payment {created} + back in stock "
             f"{self.stock_left} (cancelled {cancelled}, never sold {never_sold})",
-            f"money: charged {self.charged} = {paid} paid orders x {PRICE}; refunds {self.refunds} for "
+            f"money: charged {self.charged} = {paid} units paid x {PRICE} "
+            f"({self.by_status.get('paid', 0)} orders); refunds {self.refunds} for "
             f"{self.refunded} declined after their charge; wallets total unchanged otherwise",
             "held: " + ("yes" if not self.problems() else "NO: " + "; ".join(self.problems())),
         ]
@@ -121,7 +130,7 @@ def run_sale(config, stock=50, buyers=200, pay=0.6, short=0.1, crash=3, seed=Non
 def _buy_or_restock(client, product, task, units):
     """A buyer's purchase (its answer), or the restock (the units it added: 0 if it failed)."""
     if task != RESTOCK:
-        return client.purchase(task, product)
+        return client.purchase(task, product, quantity=quantity_of(task))
     return restock_once(client, product, units) if units else 0
 
 
@@ -145,7 +154,7 @@ def read_sheet(client, dtm, product, start, since_s):
     for gid, trans in transactions.items():
         failed_payment = payment.is_payment(gid) and trans["status"] == "failed"
         if failed_payment and charged_then_refunded(dtm.query(gid)["branches"]):
-            refunds, refunded = refunds + PRICE, refunded + 1
+            refunds, refunded = refunds + charge_of(trans), refunded + 1
     won = {
         kind: sum(1 for gid, t in transactions.items() if t["status"] == "succeed" and is_kind(gid))
         for kind, is_kind in (("pay", payment.is_payment), ("expire", expiry.is_expiry_saga))
@@ -154,6 +163,7 @@ def read_sheet(client, dtm, product, start, since_s):
         view["units_added"],
         view["stock"],
         listing["by_status"],
+        listing["units_by_status"],
         sum(start[user] - balances[user] for user in start),
         refunds,
         refunded,
@@ -166,6 +176,11 @@ def read_sheet(client, dtm, product, start, since_s):
 def awaiting(by_status):
     """Orders not yet paid nor cancelled: created, or claimed by a payment still under way."""
     return by_status.get(orders.CREATED, 0) + by_status.get(orders.PAYING, 0)
+
+
+def charge_of(saga):
+    """The price a payment saga (DTM's record) charges: its charge step's payload's."""
+    return Decimal(json.loads(saga["payloads"][payment.CHARGE_STEP])["price"])
 
 
 def charged_then_refunded(branches):

@@ -58,14 +58,14 @@ def insert_awaiting_payment(conn, gid, user_id, product_id, amount, default_wind
 
 
 def due_for_expiry(engine, limit):
-    """[(gid, product_id)] of the orders still awaiting payment whose time is up, the oldest
+    """[(gid, product_id, amount)] of the orders still awaiting payment whose time is up, the oldest
     first; an index (status, expires_at) finds them without reading the paid ones."""
     with engine.connect() as conn:
         return [
             tuple(row)
             for row in conn.execute(
                 text(
-                    "SELECT gid, product_id FROM orders WHERE status = 'created' AND expires_at <= NOW(3) "
+                    "SELECT gid, product_id, amount FROM orders WHERE status = 'created' AND expires_at <= NOW(3) "
                     "ORDER BY expires_at LIMIT :limit"
                 ),
                 {"limit": limit},
@@ -85,10 +85,11 @@ def postpone_expiry(engine, gids, seconds):
 
 
 def count_orders(engine, product_id, table=ORDERS):
+    """(orders, units in them) of the product."""
     with engine.connect() as conn:
-        return conn.execute(
-            sql("SELECT COUNT(*) FROM {table} WHERE product_id = :p", table), {"p": product_id}
-        ).scalar_one()
+        query = sql("SELECT COUNT(*), COALESCE(SUM(amount), 0) FROM {table} WHERE product_id = :p", table)
+        count, units = conn.execute(query, {"p": product_id}).one()
+        return count, int(units)
 
 
 def latest_orders(engine, product_id, limit=10, table=ORDERS):
@@ -155,17 +156,21 @@ def status_of(conn, gid):
 
 
 def count_by_status(engine, product_id, table=ORDERS):
-    """{status: orders} for the product."""
+    """{"orders": {status: orders}, "units": {status: units}} for the product."""
     return counts_by_status(engine, [product_id], table)[product_id]
 
 
 def counts_by_status(engine, product_ids, table=ORDERS):
-    """{product_id: {status: orders}} for the products, in one query."""
+    """{product_id: {"orders": {status: orders}, "units": {status: units in them}}} for the
+    products, in one query. An order holds `amount` units: the stock balances in units."""
     query = sql(
-        "SELECT product_id, status, COUNT(*) FROM {table} WHERE product_id IN :ps GROUP BY product_id, status", table
+        "SELECT product_id, status, COUNT(*), SUM(amount) FROM {table} WHERE product_id IN :ps "
+        "GROUP BY product_id, status",
+        table,
     ).bindparams(bindparam("ps", expanding=True))
-    counts = {product_id: {} for product_id in product_ids}
+    counts = {product_id: {"orders": {}, "units": {}} for product_id in product_ids}
     with engine.connect() as conn:
-        for product_id, status, count in conn.execute(query, {"ps": list(product_ids)}):
-            counts[product_id][status] = count
+        for product_id, status, count, units in conn.execute(query, {"ps": list(product_ids)}):
+            counts[product_id]["orders"][status] = count
+            counts[product_id]["units"][status] = int(units)
     return counts

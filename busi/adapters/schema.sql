@@ -59,17 +59,19 @@ CREATE TABLE IF NOT EXISTS flash_sale.procedure_orders LIKE flash_sale.orders;
 
 -- The procedure strategy's purchase (busi/domain/strategies/procedure.py): reserve's UPDATE and
 -- INSERT and the COMMIT in one CALL, one round trip. Its answer: 'bought', 'sold out' or 'unknown'.
+DROP PROCEDURE IF EXISTS flash_sale.purchase_one;
 DELIMITER //
-CREATE OR REPLACE PROCEDURE flash_sale.purchase_one(IN in_product BIGINT, IN in_user BIGINT, IN in_gid VARCHAR(128))
+CREATE OR REPLACE PROCEDURE flash_sale.purchase_units(
+  IN in_product BIGINT, IN in_user BIGINT, IN in_gid VARCHAR(128), IN in_quantity INT)
 MODIFIES SQL DATA
 BEGIN
   DECLARE EXIT HANDLER FOR SQLEXCEPTION BEGIN ROLLBACK; RESIGNAL; END;
   START TRANSACTION;
-  UPDATE flash_sale.procedure_stock SET available = available - 1, reserved = reserved + 1
-    WHERE product_id = in_product AND available >= 1;
+  UPDATE flash_sale.procedure_stock SET available = available - in_quantity, reserved = reserved + in_quantity
+    WHERE product_id = in_product AND available >= in_quantity;
   IF ROW_COUNT() = 1 THEN
     INSERT INTO flash_sale.procedure_orders (gid, user_id, product_id, amount, status)
-      VALUES (in_gid, in_user, in_product, 1, 'created');
+      VALUES (in_gid, in_user, in_product, in_quantity, 'created');
     COMMIT;
     SELECT 'bought' AS outcome;
   ELSE

@@ -8,7 +8,6 @@ Cluster slot, as a Lua script must.
 import re
 import uuid
 
-STOCK_AMOUNT_PER_ORDER = 1
 # A purchase without user_id (the DTM seed's own curl lines) buys for a new anonymous buyer,
 # numbered from here up so that it cannot be mistaken for a shop's own user ids.
 ANONYMOUS_BUYERS_KEY = "anonymous-buyers"
@@ -126,6 +125,6 @@ def seed_stock(redis, product_id, units):
         redis.set(added_key(product_id), units)
 
 
-def deduct(redis_barrier, barrier, product_id):
-    """Take one unit, at most once for this barrier; DtmFailure when sold out."""
-    redis_barrier.check_adjust_amount(barrier, stock_key(product_id), -STOCK_AMOUNT_PER_ORDER)
+def deduct(redis_barrier, barrier, product_id, quantity):
+    """Take `quantity` units, all or none, at most once for this barrier; DtmFailure when fewer are left."""
+    redis_barrier.check_adjust_amount(barrier, stock_key(product_id), -quantity)

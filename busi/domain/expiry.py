@@ -1,10 +1,10 @@
-"""Expiry: an order still `created` when its payment window closes is cancelled, and its unit
-goes back to the Redis stock, by a saga:
+"""Expiry: an order still `created` when its payment window closes is cancelled, and its units
+go back to the Redis stock, by a saga:
 
 | branch      | action                                          | compensate             |
 |-------------|-------------------------------------------------|------------------------|
 | cancelOrder | order created -> cancelled; 409 if paid (payment won); 425 while being paid | cancelled -> created |
-| restock     | one unit back to the stock, behind the Redis barrier  | take it back          |
+| restock     | the order's units back to the stock, behind the Redis barrier | take them back |
 
 A saga, not a plain message: the cancel may rightly lose to a payment, and a message's branch
 may never say no. An order being paid is not lost to its payment yet: the payment may be
@@ -51,19 +51,20 @@ def sweep(svc):
     """Start the expiry saga of each order whose payment window has closed: how many."""
     started = []
     try:
-        for order_gid, product_id in orders.due_for_expiry(svc.mysql, SWEEP_BATCH):
-            start(svc, order_gid, product_id)
+        for order_gid, product_id, units in orders.due_for_expiry(svc.mysql, SWEEP_BATCH):
+            start(svc, order_gid, product_id, units)
             started.append(order_gid)
     finally:  # those not started (DTM unreachable) stay due, for the next sweep
         orders.postpone_expiry(svc.mysql, started, LOOK_AGAIN_S)
     return len(started)
 
 
-def start(svc, order_gid, product_id):
+def start(svc, order_gid, product_id, units):
+    """Expire the order of `units` units: its saga, submitted."""
     gid = saga_gid(order_gid)
     busi = svc.config.busi_url
     saga = Saga(svc.dtm, gid, retry_interval=RETRY_INTERVAL_S, branch_secret=svc.config.branch_secret)
-    payload = {"order_gid": order_gid, "product_id": product_id}
+    payload = {"order_gid": order_gid, "product_id": product_id, "units": units}
     saga.add(payload, f"{busi}/cancelOrder", f"{busi}/cancelOrderCompensate")
     saga.add(payload, f"{busi}/restock", f"{busi}/restockCompensate")
     try:
@@ -89,7 +90,7 @@ def cancel_compensate(svc, barrier, order_gid):
 
 
 def restock(svc, barrier, product_id, units):
-    """units: +1 gives the unit back (the action), -1 takes it again (the compensation).
+    """units > 0 gives the order's units back (the action), < 0 takes them again (the compensation).
     The action says no only when the stock key is gone (a Redis that lost its data). Then the
     compensation must still succeed, or DTM would retry it forever: with no stock key, the
     action cannot have added anything, so there is nothing to take back."""

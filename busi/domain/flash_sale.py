@@ -1,6 +1,6 @@
 """The domain: a purchase is a two-phase message; an order is its one branch.
 
-purchase():     prepare the msg -> deduct one unit in Redis (barrier) -> submit.
+purchase():     prepare the msg -> deduct the units in Redis (barrier) -> submit.
 create_order(): the msg's branch, which DTM calls until it answers 200. The order carries
                 its expiry time, which the sweeper acts on (busi/domain/expiry.py).
 """
@@ -27,17 +27,17 @@ TIMEOUT_TO_FAIL_S = 3
 RETRY_INTERVAL_S = TIMEOUT_TO_FAIL_S + 1
 
 
-def purchase(svc, gid, user_id, product_id, crash_at=None):
-    """Buy one unit. Returns when the message is submitted (DTM then creates the order);
+def purchase(svc, gid, user_id, product_id, quantity, crash_at=None):
+    """Buy `quantity` units, all or none. Returns when the message is submitted (DTM then creates the order);
     raises SoldOut, DtmDuplicated, PurchaseEnded (a purchase sent again after it ended), or an
     error whose outcome DTM will settle.
     crash_at: a crash point (busi.domain.crash_points.POINTS) this purchase dies at, for the demos."""
-    msg = message(svc, gid, user_id, product_id, crash_at)
+    msg = message(svc, gid, user_id, product_id, quantity, crash_at)
 
     def deduct(barrier):
         crash_points.point(crash_at, "after_prepare", gid)
         try:
-            stock.deduct(svc.redis_barrier, barrier, product_id)
+            stock.deduct(svc.redis_barrier, barrier, product_id, quantity)
         except DtmDuplicated:
             if svc.redis_barrier.msg_outcome(gid) != DEDUCTED:
                 log.warning("gid=%s deduction came after DTM's back-query rolled it back: refused by the barrier", gid)
@@ -49,7 +49,7 @@ def purchase(svc, gid, user_id, product_id, crash_at=None):
             try:
                 svc.redis_barrier.query_prepared(gid)
             except DtmFailure:
-                raise SoldOut(product_id) from None
+                raise SoldOut(product_id, quantity) from None
         finally:
             crash_points.point(crash_at, "after_deduct", gid)
 
@@ -63,11 +63,11 @@ def purchase(svc, gid, user_id, product_id, crash_at=None):
         if svc.redis_barrier.msg_outcome(gid) != DEDUCTED:
             raise PurchaseEnded(gid) from err
     crash_points.point(crash_at, "after_submit", gid)
-    log.info("gid=%s user %s bought product %s", gid, user_id, product_id)
+    log.info("gid=%s user %s bought %s of product %s", gid, user_id, quantity, product_id)
 
 
-def message(svc, gid, user_id, product_id, crash_at=None):
-    """The purchase's two-phase message: its one branch creates the order."""
+def message(svc, gid, user_id, product_id, quantity, crash_at=None):
+    """The purchase's two-phase message: its one branch creates the order of `quantity` units."""
     branch_headers = {crash_points.HEADER: crash_at} if crash_at in crash_points.BRANCH_POINTS else {}
     msg = Msg(
         svc.dtm,
@@ -78,7 +78,7 @@ def message(svc, gid, user_id, product_id, crash_at=None):
         branch_secret=svc.config.branch_secret,
     )
     msg.add(
-        {"user_id": user_id, "product_id": product_id, "amount": stock.STOCK_AMOUNT_PER_ORDER},
+        {"user_id": user_id, "product_id": product_id, "amount": quantity},
         f"{svc.config.busi_url}/createOrder",
     )
     return msg
@@ -92,7 +92,7 @@ class PurchaseEnded(DtmFailure):
         )
 
 
-def bought_already(svc, gid, user_id, product_id):
+def bought_already(svc, gid, user_id, product_id, quantity):
     """For a purchase its caller may send again (the gid derives from its Idempotency-Key):
     True if it bought its unit (then it is submitted, should its process have died before
     that); PurchaseEnded if it was rolled back; False if it has not deducted yet."""
@@ -102,7 +102,7 @@ def bought_already(svc, gid, user_id, product_id):
     if outcome != DEDUCTED:
         return False
     try:
-        message(svc, gid, user_id, product_id).submit()
+        message(svc, gid, user_id, product_id, quantity).submit()
     except (DtmFailure, DtmError) as err:  # submitted already, done, or DTM's back-query will
         log.info("gid=%s bought already; submit again: %s", gid, err)
     return True

@@ -6,6 +6,7 @@ would land after it and be counted against the new stock: 5 orders for 4 units. 
 until the product has no unit in flight (settle), and say how long they waited.
 """
 
+import json
 import time
 
 from busi.adapters import orders, recent_transactions, stock
@@ -33,10 +34,15 @@ def units_in_flight(svc, gids):
     deducted = [gid for gid, done in zip(pending, local_transactions_done(svc.redis, pending), strict=True) if done]
     units = {}
     for gid in deducted:  # few: a purchase's order follows its deduction within milliseconds
-        status = (svc.dtm.transaction(gid) or {}).get("status")
-        if status is not None and status not in FINAL:
-            units[products[gid]] = units.get(products[gid], 0) + stock.STOCK_AMOUNT_PER_ORDER
+        trans = svc.dtm.transaction(gid) or {}
+        if trans.get("status") is not None and trans["status"] not in FINAL:
+            units[products[gid]] = units.get(products[gid], 0) + units_of(trans)
     return units
+
+
+def units_of(message):
+    """The units a purchase's message (DTM's record) deducted: its createOrder's amount."""
+    return json.loads(message["payloads"][0])["amount"]
 
 
 def settle(svc, product_id, deadline_s=SETTLE_DEADLINE_S):

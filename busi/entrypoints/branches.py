@@ -95,6 +95,8 @@ def saga_call(*names):
         "product_id": lambda: parse_int(payload, "product_id", minimum=1),
         "order_gid": lambda: parse_text(payload, "order_gid", 128),
         "price": lambda: parse_money(payload, "price"),
+        # An expiry saga started before orders had quantities carries none: its order holds one.
+        "units": lambda: parse_int(payload, "units", default=1, minimum=1, maximum=INT_COLUMN_MAX),
     }
     return barrier, [parse[name]() for name in names]
 
@@ -113,10 +115,10 @@ SAGA_BRANCHES = {
     "markPaidCompensate": (("order_gid",), payment.mark_paid_compensate),
     "cancelOrder": (("order_gid",), expiry.cancel),
     "cancelOrderCompensate": (("order_gid",), expiry.cancel_compensate),
-    "restock": (("product_id",), lambda svc, barrier, product_id: expiry.restock(svc, barrier, product_id, +1)),
+    "restock": (("product_id", "units"), expiry.restock),
     "restockCompensate": (
-        ("product_id",),
-        lambda svc, barrier, product_id: expiry.restock(svc, barrier, product_id, -1),
+        ("product_id", "units"),
+        lambda svc, barrier, product_id, units: expiry.restock(svc, barrier, product_id, -units),
     ),
 }
 

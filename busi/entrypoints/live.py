@@ -59,12 +59,18 @@ def state():
 
 
 def product_rows(svc, selected, recent):
-    """The selected product and the newest ones: stock left, orders by status, units in flight."""
+    """The selected product and the newest ones: stock left, orders and their units by status, units in flight."""
     ids = [selected] + [p["id"] for p in products.latest(svc.mysql, PRODUCTS_SHOWN) if p["id"] != selected]
     counts = orders.counts_by_status(svc.mysql, ids)
     flying = in_flight.units_in_flight(svc, [gid for gid, _ in recent])
     return [
-        {"id": product_id, "stock": units, "orders": counts[product_id], "in_flight": flying.get(product_id, 0)}
+        {
+            "id": product_id,
+            "stock": units,
+            "orders": counts[product_id]["orders"],
+            "units": counts[product_id]["units"],
+            "in_flight": flying.get(product_id, 0),
+        }
         for product_id, units in zip(ids, stock.get_stocks(svc.redis, ids), strict=True)
     ]
 

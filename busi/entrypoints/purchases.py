@@ -13,7 +13,7 @@ from busi import services
 from busi.adapters import metrics, orders, stock
 from busi.config import API_PREFIX
 from busi.domain.refusals import InvalidInput
-from busi.domain.strategies import SoldOut, UnknownProduct, strategy_of
+from busi.domain.strategies import QUANTITY_MAX, SoldOut, UnknownProduct, strategy_of
 from busi.entrypoints import access
 from busi.entrypoints.inputs import IDEMPOTENCY_KEY, idempotency_key, params, parse_int
 from saga.result import STATUS_ERROR, STATUS_FAILURE, answer_for, success
@@ -49,6 +49,7 @@ def purchase_answer(crash_at=None):
 
 def purchase(values, strategy, crash_at):
     product_id = parse_int(values, "product_id", default=1, minimum=1)
+    quantity = parse_int(values, "quantity", minimum=1, maximum=QUANTITY_MAX) if "quantity" in values else 1
     named_buyer = parse_int(values, "user_id", minimum=1) if "user_id" in values else None
     key = idempotency_key()
     svc = services()
@@ -57,27 +58,35 @@ def purchase(values, strategy, crash_at):
         # the crowd that came too late costs no signature check and no new anonymous buyer. Not
         # for a purchase sent again (a key): its first try may have taken the last unit.
         if key is None:
-            strategy.refuse_early(svc, product_id)
+            strategy.refuse_early(svc, product_id, quantity)
     except SoldOut as err:  # no transaction was started, so there is no gid to show
-        return {**answer_for(err)[0], **({"user_id": named_buyer} if named_buyer else {})}, STATUS_FAILURE
+        return {**refusal(err)[0], **({"user_id": named_buyer} if named_buyer else {})}, STATUS_FAILURE
     user_id, credential = buyer_of(named_buyer, anonymous=key is None)
     shown = {"user_id": user_id, **({"credential": credential} if credential else {})}
     gid = stock.keyed_gid(product_id, user_id, key) if key else stock.new_gid(product_id, crash_at)
     try:
         if key:
-            strategy.purchase_once(svc, gid, user_id, product_id, crash_at)
+            strategy.purchase_once(svc, gid, user_id, product_id, quantity, crash_at)
         else:
-            strategy.purchase(svc, gid, user_id, product_id, crash_at)
+            strategy.purchase(svc, gid, user_id, product_id, quantity, crash_at)
     except InvalidInput:
         raise
     except Exception as err:
-        body, status = answer_for(err)
+        body, status = refusal(err)
         if status == STATUS_ERROR:
             log.exception(
                 "gid=%s %s purchase failed; if its deduction ran, DTM's back-query settles it", gid, strategy.name
             )
         return {**body, "gid": gid, **shown}, status
-    return success(gid=gid, **shown)
+    return success(gid=gid, quantity=quantity, **shown)
+
+
+def refusal(err):
+    """answer_for(err), with the refusal's code (sold_out ...) when it has one, so that a
+    client tells the reasons apart without reading the message."""
+    body, status = answer_for(err)
+    code = getattr(err, "code", None)
+    return ({**body, "code": code} if code else body), status
 
 
 def buyer_of(user_id, anonymous=True):
@@ -111,11 +120,15 @@ def get_stock():
 def get_orders():
     strategy, product_id, _ = known_product(params())
     svc = services()
+    count, units = strategy.order_count(svc, product_id)
+    by_status = orders.count_by_status(svc.mysql, product_id, strategy.order_table)
     return {
         "product_id": product_id,
         "strategy": strategy.name,
-        "count": strategy.order_count(svc, product_id),
-        "by_status": orders.count_by_status(svc.mysql, product_id, strategy.order_table),
+        "count": count,
+        "units": units,
+        "by_status": by_status["orders"],
+        "units_by_status": by_status["units"],
         "latest": strategy.latest_orders(svc, product_id),
     }
 

@@ -172,7 +172,8 @@ def one_product(product_id):
 
 def product_view(product, units, by_status):
     """A product as the API shows it: with its stock left, the units ever added (a product from
-    before that ledger has none), and its orders by status. units: (left, added)."""
+    before that ledger has none), and its orders and the units in them by status. units:
+    (left, added); by_status: orders.count_by_status's."""
     return {
         "id": product["id"],
         "name": product["name"],
@@ -180,5 +181,6 @@ def product_view(product, units, by_status):
         "pay_within_s": product["pay_within_s"] or services().config.pay_within_s,
         "stock": units[0],
         "units_added": units[1],
-        "orders": by_status,
+        "orders": by_status["orders"],
+        "units_ordered": by_status["units"],
     }

@@ -15,6 +15,14 @@ BAD_GATEWAY = 502
 # not expire during a later run (the expiry sweeper acts on every order in MySQL, the HA stack's
 # too, which shares this MySQL and not the single stack's Redis). A test of expiry sets its own.
 UNPAID_FOR_S = 7 * 86400
+# The units the buyers of a simulated crowd buy, in turn: orders of one unit and of several
+# (compare, the fault matrix, chaos, sale), so that every count is checked in units.
+MIXED_QUANTITIES = (1, 1, 2, 3)
+
+
+def quantity_of(buyer):
+    """The units buyer number `buyer` (1, 2, ...) of a crowd buys."""
+    return MIXED_QUANTITIES[(buyer - 1) % len(MIXED_QUANTITIES)]
 
 
 class Bearer(requests.auth.AuthBase):
@@ -65,14 +73,22 @@ class BusiClient:
     def order_count(self, product_id=1, strategy=None):
         return self._json(self.get("orders", product_id=product_id, strategy=strategy))["count"]
 
-    def purchase(self, user_id, product_id=1, session=None, strategy=None):
-        return self.post("flashSales", session=session, user_id=user_id, product_id=product_id, strategy=strategy)
+    def units_ordered(self, product_id=1, strategy=None):
+        """The units in the product's orders, whatever their status."""
+        return self._json(self.get("orders", product_id=product_id, strategy=strategy))["units"]
 
-    def crash_purchase(self, user_id, product_id=1, strategy=None):
+    def purchase(self, user_id, product_id=1, session=None, strategy=None, quantity=None):
+        return self.post(
+            "flashSales", session=session, user_id=user_id, product_id=product_id, strategy=strategy, quantity=quantity
+        )
+
+    def crash_purchase(self, user_id, product_id=1, strategy=None, quantity=None):
         """A purchase whose worker dies after deducting: returns the response if one came
         back (it should not), None when the connection dropped as expected."""
         try:
-            response = self.post("flashSales-crash", user_id=user_id, product_id=product_id, strategy=strategy)
+            response = self.post(
+                "flashSales-crash", user_id=user_id, product_id=product_id, strategy=strategy, quantity=quantity
+            )
         except requests.ConnectionError:
             return None
         # Through a load balancer (the HA stack), the dropped connection comes back as its 502.

@@ -1,9 +1,10 @@
 """python -m crash_sim compare: the same crowd against every strategy (busi/domain/strategies), then
 the same crowd with a few purchases that crash right after their first write; one table.
 
-Every buyer tries once. oversold: orders beyond the initial stock, or stock below zero.
-lost: units deducted that never became an order, counted after any recovery has finished
-(DTM's back-query for dtm; the other strategies have none).
+Every buyer tries once, for one, two or three units (client.MIXED_QUANTITIES). oversold: units
+ordered beyond the initial stock, or stock below zero. lost: units deducted that never became
+an order, counted after any recovery has finished (DTM's back-query for dtm; the other
+strategies have none).
 """
 
 import time
@@ -13,7 +14,7 @@ from dataclasses import dataclass
 import requests
 
 from busi.scenarios import dtm_records, wait
-from busi.scenarios.client import BAD_GATEWAY, TIMEOUT_S, UNPAID_FOR_S, operator_client
+from busi.scenarios.client import BAD_GATEWAY, TIMEOUT_S, UNPAID_FOR_S, operator_client, quantity_of
 from saga import DtmClient
 from saga.dtm_client import FINAL
 
@@ -34,7 +35,7 @@ HEADERS = [
     "strategy",
     "200s",
     "409s",
-    "orders",
+    "units ordered",
     "stock left",
     "oversold",
     "lost",
@@ -53,18 +54,18 @@ class Sale:
     initial: int
     answers: list  # (status or None, seconds from the start to the answer, latency s)
     stock_left: int
-    orders: int
+    units_ordered: int
 
     def count(self, status):
         return sum(1 for answer in self.answers if answer[0] == status)
 
     @property
     def oversold(self):
-        return max(self.orders - self.initial, -self.stock_left, 0)
+        return max(self.units_ordered - self.initial, -self.stock_left, 0)
 
     @property
     def lost(self):
-        return max(self.initial - self.stock_left - self.orders, 0)
+        return max(self.initial - self.stock_left - self.units_ordered, 0)
 
     def rate(self, status):
         """Answers of `status` per second, over the time in which they came: the purchases
@@ -96,16 +97,20 @@ class Comparison:
         with session, ThreadPoolExecutor(max_workers=self.concurrency) as pool:
             answers = list(
                 pool.map(
-                    lambda buyer: self._buy(session, strategy, buyer in crash_at, start), range(1, self.buyers + 1)
+                    lambda buyer: self._buy(session, strategy, buyer, buyer in crash_at, start),
+                    range(1, self.buyers + 1),
                 )
             )
         if crashes:
             self._wait_for_recovery(strategy, began)
         return Sale(
-            self.stock, answers, self.client.stock(PRODUCT_ID, strategy), self.client.order_count(PRODUCT_ID, strategy)
+            self.stock,
+            answers,
+            self.client.stock(PRODUCT_ID, strategy),
+            self.client.units_ordered(PRODUCT_ID, strategy),
         )
 
-    def _buy(self, session, strategy, crash, start):
+    def _buy(self, session, strategy, buyer, crash, start):
         path = "flashSales-crash" if crash else "flashSales"
         sent = time.monotonic()
         try:
@@ -113,7 +118,7 @@ class Comparison:
                 f"{self.client.url}/{path}",
                 timeout=TIMEOUT_S,
                 # No user_id: a new anonymous buyer each time, so the comparison acts for no real buyer.
-                params={"product_id": PRODUCT_ID, "strategy": strategy},
+                params={"product_id": PRODUCT_ID, "strategy": strategy, "quantity": quantity_of(buyer)},
             )
             status = None if response.status_code == BAD_GATEWAY else response.status_code
         except requests.ConnectionError:
@@ -138,7 +143,7 @@ def row(strategy, sale, crashed):
         strategy,
         sale.count(200),
         sale.count(409),
-        sale.orders,
+        sale.units_ordered,
         sale.stock_left,
         sale.oversold,
         sale.lost,

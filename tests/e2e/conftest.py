@@ -112,7 +112,7 @@ def assert_held(row):
     # Buyers after the last unit are answered by Redis alone: a fault then would test nothing.
     assert row.sold_at_fault < faults.STOCK, "the fault hit after the sale sold out"
     assert row.problems() == []
-    assert (row.audit.orders, row.audit.stock_left) == (row.audit.added, 0)  # the sale went on and sold out
+    assert (row.audit.units_ordered, row.audit.stock_left) == (row.audit.added, 0)  # the sale went on and sold out
     assert row.audit.added in (faults.STOCK, faults.STOCK + faults.RESTOCK)  # restocked once, or the fault stopped it
 
 

@@ -61,14 +61,14 @@ def test_a_second_start_doubles_nothing(busi, new_product, dtm, svc):
     product, [gid] = sale(busi, new_product, [73], window_s=1)
     assert wait_until(lambda: (dtm.query(expiry.saga_gid(gid))["transaction"] or {}).get("status") == "succeed", 30)
     with ThreadPoolExecutor(max_workers=3) as pool:  # three sweepers that all found it due
-        list(pool.map(lambda _: expiry.start(svc, gid, product), range(3)))
+        list(pool.map(lambda _: expiry.start(svc, gid, product, 1), range(3)))
     assert order_status(busi, product, gid) == "cancelled" and busi.stock(product) == 1
 
 
 def test_a_sweep_leaves_an_order_whose_window_is_open(busi, new_product, svc):
     product, [gid] = sale(busi, new_product, [75], window_s=3600)
     expiry.sweep(svc)
-    assert gid not in {due for due, _ in orders.due_for_expiry(svc.mysql, 10_000)}
+    assert gid not in {due for due, *_ in orders.due_for_expiry(svc.mysql, 10_000)}
     assert order_status(busi, product, gid) == "created" and busi.stock(product) == 0
 
 
@@ -76,7 +76,7 @@ def test_orders_due_while_dtm_is_down_expire_once_it_is_back(busi, new_product, 
     product, [gid] = sale(busi, new_product, [77], window_s=2)
     stack.stop("dtm")
     try:
-        assert wait_until(lambda: gid in {due for due, _ in orders.due_for_expiry(svc.mysql, 10_000)}, 10)
+        assert wait_until(lambda: gid in {due for due, *_ in orders.due_for_expiry(svc.mysql, 10_000)}, 10)
         with pytest.raises(DtmError):  # as the sweepers find meanwhile: the order stays due
             expiry.sweep(svc)
         assert order_status(busi, product, gid) == "created"

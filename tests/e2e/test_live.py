@@ -47,7 +47,7 @@ def test_a_sold_out_purchase_is_not_in_flight_and_a_reset_forgets_the_sale(busi,
     assert any(t["gid"].startswith(f"{{p{product}}}-") for t in state["transactions"])
     busi.reset(5, product)
     state = live(busi, product)
-    assert product_row(state, product) == {"id": product, "stock": 5, "orders": {}, "in_flight": 0}
+    assert product_row(state, product) == {"id": product, "stock": 5, "orders": {}, "units": {}, "in_flight": 0}
     assert not any(t["kind"] == "purchase" and t["gid"].startswith(f"{{p{product}}}-") for t in state["transactions"])
 
 

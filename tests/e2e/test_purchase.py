@@ -71,7 +71,7 @@ def test_a_deduction_refused_by_the_script_aborts_its_message(config, dtm, redis
     with app.app_context():
         gid = new_gid(product)
         with pytest.raises(SoldOut):
-            flash_sale.purchase(services(), gid, 7, product)
+            flash_sale.purchase(services(), gid, 7, product, 1)
     assert dtm.query(gid)["transaction"]["status"] == "failed"
 
 

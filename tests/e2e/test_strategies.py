@@ -33,7 +33,7 @@ def test_naive_oversells(config):
         if sale.oversold:
             break
     assert sale.oversold > 0 and sale.stock_left < 0
-    assert sale.orders == 30 - sale.stock_left  # every unit it took has its order: the flaw is the oversell
+    assert sale.units_ordered == 30 - sale.stock_left  # every unit it took has its order: the flaw is the oversell
 
 
 @pytest.mark.parametrize(

@@ -4,7 +4,7 @@ from openapi_spec_validator import validate
 
 from busi.config import API_PREFIX
 from busi.domain import crash_points
-from busi.domain.strategies import DEFAULT, STRATEGIES
+from busi.domain.strategies import DEFAULT, QUANTITY_MAX, STRATEGIES
 from busi.entrypoints.purchases import OPENAPI, openapi_path
 from tests.conftest import app_with
 
@@ -47,3 +47,8 @@ def test_the_crash_points_are_the_code_s():
 def test_the_strategies_are_the_code_s():
     strategy = OPENAPI["components"]["parameters"]["strategy"]["schema"]
     assert strategy["enum"] == list(STRATEGIES) and strategy["default"] == DEFAULT
+
+
+def test_the_quantity_bound_is_the_code_s():
+    quantity = OPENAPI["components"]["parameters"]["quantity"]["schema"]
+    assert (quantity["minimum"], quantity["maximum"], quantity["default"]) == (1, QUANTITY_MAX, 1)

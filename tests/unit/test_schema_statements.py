@@ -17,6 +17,6 @@ def test_a_procedure_body_between_delimiter_lines_is_one_statement():
 
 
 def test_the_project_schema_creates_the_procedure_whole():
-    [procedure] = [s for s in statements(SCHEMA.read_text()) if "PROCEDURE" in s]
-    assert procedure.startswith("CREATE OR REPLACE PROCEDURE flash_sale.purchase_one") and procedure.endswith("END")
+    [procedure] = [s for s in statements(SCHEMA.read_text()) if s.startswith("CREATE OR REPLACE PROCEDURE")]
+    assert procedure.startswith("CREATE OR REPLACE PROCEDURE flash_sale.purchase_units") and procedure.endswith("END")
     assert "DELIMITER" not in procedure

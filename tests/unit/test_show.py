@@ -45,8 +45,8 @@ def test_a_column_with_a_word_in_it_stays_left_aligned():
 
 def test_the_fault_table_keeps_long_labels_whole_on_one_line():
     rows = [
-        [LONG_LABEL, 200, 60, 15, 60, 60, 0, 0, "held", "0.1 s", 2, 3, "8 answered 5xx, held by DTM, rolled back"],
-        ["short", 5, 1, 0, 1, 1, "gone", 0, "BROKEN", "120.0 s", 0, 0, "NOT SEEN"],
+        [LONG_LABEL, 200, 60, 15, 60, 40, 60, 0, 0, "held", "0.1 s", 2, 3, "8 answered 5xx, held by DTM, rolled back"],
+        ["short", 5, 1, 0, 1, 1, 1, "gone", 0, "BROKEN", "120.0 s", 0, 0, "NOT SEEN"],
     ]
     text = printed(faults.HEADERS, rows)
     header, long_row, short_row = text.splitlines()
@@ -119,7 +119,10 @@ class FakeMatrix:
     def run(self, fault):
         gids = [f"gid-{n}" for n in range(self.stock)]
         left = None if fault.server == "redis" else 0
-        result = audit.Audit(self.stock, left, gids, dict.fromkeys(gids, "succeed"), dict.fromkeys(gids, 0.1), 0)
+        succeeded, settled = dict.fromkeys(gids, "succeed"), dict.fromkeys(gids, 0.1)
+        result = audit.Audit(
+            self.stock, left, gids, succeeded, settled, 0, statuses=["created"] * len(gids), amounts=[1] * len(gids)
+        )
         return faults.Row(fault, self.buyers, self.stock, result, errored=1, retried=2, sold_at_fault=self.stock // 4)
 
 

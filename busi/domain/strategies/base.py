@@ -10,11 +10,22 @@ from saga.result import DtmFailure
 AFTER_FIRST_WRITE = "after_deduct"
 
 
-class SoldOut(DtmFailure):
-    """No unit left: a 409, and nothing changed."""
+# The most units one purchase may take: a flash sale's order is a few pieces, and a bound
+# keeps a typo (10^9) a 400 instead of a sold-out answer.
+QUANTITY_MAX = 1_000
 
-    def __init__(self, product_id):
-        super().__init__(f"product {product_id} is sold out")
+
+class SoldOut(DtmFailure):
+    """Fewer units left than the purchase asked for: a 409, and nothing changed."""
+
+    code = "sold_out"
+
+    def __init__(self, product_id, quantity=1):
+        super().__init__(
+            f"product {product_id} is sold out"
+            if quantity == 1
+            else f"product {product_id} has fewer than {quantity} units left: nothing taken"
+        )
 
 
 class UnknownProduct(InvalidInput):
@@ -39,15 +50,16 @@ class Strategy:
     def order_table(self):
         return f"{self.name}_orders"
 
-    def refuse_early(self, svc, product_id):
+    def refuse_early(self, svc, product_id, quantity):
         """Raise SoldOut or UnknownProduct if that is certain before starting a purchase;
         a strategy without a cheap certain answer lets purchase() find out."""
 
-    def purchase(self, svc, gid, user_id, product_id, crash_at=None):
-        """Sell one unit to user_id under gid; crash_at: one of crash_points, for the demos."""
+    def purchase(self, svc, gid, user_id, product_id, quantity, crash_at=None):
+        """Sell `quantity` units to user_id under gid, all of them in one atomic step or none
+        (SoldOut); crash_at: one of crash_points, for the demos."""
         raise NotImplementedError
 
-    def purchase_once(self, svc, gid, user_id, product_id, crash_at=None):
+    def purchase_once(self, svc, gid, user_id, product_id, quantity, crash_at=None):
         """purchase(), for a caller who may send it again: gid derives from the caller's
         Idempotency-Key, and a purchase sent again answers as it did, never buying twice."""
         raise InvalidInput(
@@ -74,6 +86,7 @@ class Strategy:
         raise NotImplementedError
 
     def order_count(self, svc, product_id):
+        """(orders, units in them)."""
         return orders.count_orders(svc.mysql, product_id, table=self.order_table)
 
     def latest_orders(self, svc, product_id, limit=10):

@@ -3,7 +3,7 @@ Redis behind the barrier, orders in MySQL's `orders`, created by DTM's calls to 
 
 import time
 
-from busi.adapters import orders, recent_transactions, stock
+from busi.adapters import orders, recent_transactions
 from busi.domain import flash_sale, in_flight
 from busi.domain.crash_points import POINTS
 from busi.domain.strategies.base import RedisStock, SoldOut, UnknownProduct
@@ -22,7 +22,7 @@ class Dtm(RedisStock):
     def __init__(self):
         self._sold_out_until = {}  # product_id -> time.monotonic() until which it is sold out
 
-    def refuse_early(self, svc, product_id):
+    def refuse_early(self, svc, product_id, quantity):
         """The sold-out fast path: a buyer who arrives after the last unit needs no global
         transaction, and, for SOLD_OUT_MEMO_S after this process last read the stock empty, no
         Redis read either. The Lua script stays the only authority: a read that still sees a
@@ -34,22 +34,23 @@ class Dtm(RedisStock):
         left = self.stock(svc, product_id)
         if left is None:
             raise UnknownProduct(product_id, self.name)
-        if left < stock.STOCK_AMOUNT_PER_ORDER:
+        if left < 1:  # remembered only when none is left: a smaller purchase may yet fit
             if len(self._sold_out_until) >= SOLD_OUT_MEMO_MAX:
                 self._sold_out_until.clear()
             self._sold_out_until[product_id] = now + SOLD_OUT_MEMO_S
-            raise SoldOut(product_id)
+        if left < quantity:
+            raise SoldOut(product_id, quantity)
 
-    def purchase_once(self, svc, gid, user_id, product_id, crash_at=None):
-        if flash_sale.bought_already(svc, gid, user_id, product_id):
-            return  # before the sold-out check: the unit this purchase took may have been the last
+    def purchase_once(self, svc, gid, user_id, product_id, quantity, crash_at=None):
+        if flash_sale.bought_already(svc, gid, user_id, product_id, quantity):
+            return  # before the sold-out check: the units this purchase took may have been the last
         try:
-            self.refuse_early(svc, product_id)
+            self.refuse_early(svc, product_id, quantity)
         except SoldOut:
-            if flash_sale.bought_already(svc, gid, user_id, product_id):
-                return  # its twin (sent at the same time) took the last unit meanwhile
+            if flash_sale.bought_already(svc, gid, user_id, product_id, quantity):
+                return  # its twin (sent at the same time) took the last units meanwhile
             raise
-        flash_sale.purchase(svc, gid, user_id, product_id, crash_at)
+        flash_sale.purchase(svc, gid, user_id, product_id, quantity, crash_at)
 
     def stock_set(self, product_id):
         """After the operator set a product's stock: returns once no process still remembers
@@ -57,8 +58,8 @@ class Dtm(RedisStock):
         self._sold_out_until.pop(product_id, None)
         time.sleep(SOLD_OUT_MEMO_S)  # the other workers' memos lapse: a lease waited out
 
-    def purchase(self, svc, gid, user_id, product_id, crash_at=None):
-        flash_sale.purchase(svc, gid, user_id, product_id, crash_at)
+    def purchase(self, svc, gid, user_id, product_id, quantity, crash_at=None):
+        flash_sale.purchase(svc, gid, user_id, product_id, quantity, crash_at)
 
     def settle(self, svc, product_id):
         """A crashed purchase's unit stays deducted without its order for seconds: wait for it."""

@@ -25,14 +25,14 @@ class MySQLStock(Strategy):
             raise UnknownProduct(product_id, self.name)
         return units
 
-    def take_one(self, conn, product_id):
+    def take(self, conn, product_id, quantity):
         conn.execute(
-            orders.sql("UPDATE {table} SET available = available - 1 WHERE product_id = :p", self.stock_table),
-            {"p": product_id},
+            orders.sql("UPDATE {table} SET available = available - :q WHERE product_id = :p", self.stock_table),
+            {"p": product_id, "q": quantity},
         )
 
-    def insert_order(self, conn, gid, user_id, product_id):
-        orders.insert_order(conn, gid, user_id, product_id, 1, table=self.order_table)
+    def insert_order(self, conn, gid, user_id, product_id, quantity):
+        orders.insert_order(conn, gid, user_id, product_id, quantity, table=self.order_table)
 
     def reset(self, svc, product_id, units):
         with svc.mysql.begin() as conn:

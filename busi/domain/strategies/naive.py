@@ -12,10 +12,10 @@ from busi.domain.strategies.mysql_stock import MySQLStock
 class Naive(MySQLStock):
     name = "naive"
 
-    def purchase(self, svc, gid, user_id, product_id, crash_at=None):
+    def purchase(self, svc, gid, user_id, product_id, quantity, crash_at=None):
         with svc.mysql.begin() as conn:
-            if self.available(conn, product_id) < 1:
-                raise SoldOut(product_id)
-            self.take_one(conn, product_id)  # another buyer may have taken the unit since the read
+            if self.available(conn, product_id) < quantity:
+                raise SoldOut(product_id, quantity)
+            self.take(conn, product_id, quantity)  # another buyer may have taken the units since the read
             crash_points.point(crash_at, AFTER_FIRST_WRITE, gid)
-            self.insert_order(conn, gid, user_id, product_id)
+            self.insert_order(conn, gid, user_id, product_id, quantity)

@@ -8,12 +8,12 @@ from busi.domain import crash_points
 from busi.domain.strategies.base import AFTER_FIRST_WRITE, RedisStock, SoldOut, UnknownProduct
 
 KIND = "twostores"  # its stock key is {pN}-twostores-stock
-# -1: no such key (unknown product), 0: sold out, 1: one unit taken.
+# ARGV: the quantity. -1: no such key (unknown product), 0: fewer units left, 1: all taken.
 _DEDUCT = """
 local v = redis.call('GET', KEYS[1])
 if v == false then return -1 end
-if tonumber(v) < 1 then return 0 end
-redis.call('DECR', KEYS[1])
+if tonumber(v) < tonumber(ARGV[1]) then return 0 end
+redis.call('DECRBY', KEYS[1], ARGV[1])
 return 1
 """
 
@@ -25,14 +25,14 @@ class TwoStores(RedisStock):
     def __init__(self):
         self._deduct = None  # the Script, registered on first use
 
-    def purchase(self, svc, gid, user_id, product_id, crash_at=None):
+    def purchase(self, svc, gid, user_id, product_id, quantity, crash_at=None):
         if self._deduct is None:
             self._deduct = svc.redis.register_script(_DEDUCT)
-        taken = self._deduct(keys=[stock.stock_key(product_id, KIND)], client=svc.redis)
+        taken = self._deduct(keys=[stock.stock_key(product_id, KIND)], args=[quantity], client=svc.redis)
         if taken == -1:
             raise UnknownProduct(product_id, self.name)
         if taken == 0:
-            raise SoldOut(product_id)
+            raise SoldOut(product_id, quantity)
         crash_points.point(crash_at, AFTER_FIRST_WRITE, gid)
         with svc.mysql.begin() as conn:
-            orders.insert_order(conn, gid, user_id, product_id, 1, table=self.order_table)
+            orders.insert_order(conn, gid, user_id, product_id, quantity, table=self.order_table)

@@ -35,12 +35,13 @@ function showProducts(products) {
     const row = body.insertRow();
     row.id = `product-${p.id}`;
     if (String(p.id) === product()) row.className = "selected";
-    const orders = Object.values(p.orders).reduce((a, b) => a + b, 0);
+    const sum = (byStatus) => Object.values(byStatus).reduce((a, b) => a + b, 0);
     cell(row, p.id);
     cell(row, p.stock ?? "–", "stock");
     cell(row, p.in_flight, "in-flight");
-    cell(row, orders, "orders");
-    for (const status of ["created", "paying", "paid", "cancelled"]) cell(row, p.orders[status] ?? 0, status);
+    cell(row, sum(p.orders), "orders");
+    cell(row, sum(p.units), "units");
+    for (const status of ["created", "paying", "paid", "cancelled"]) cell(row, p.units[status] ?? 0, status);
   }
 }
 
