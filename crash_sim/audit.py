@@ -9,12 +9,12 @@ from datetime import datetime
 from sqlalchemy import text
 
 from busi.adapters.orders import CANCELLED
-from busi.adapters.stock import stock_key, units_added
+from busi.adapters.stock import get_limit, stock_key, units_added
 from busi.scenarios.dtm_records import dtm_transactions, purchases
 from crash_sim.sale import awaiting
 from saga.dtm_client import FINAL
 
-_ORDERS = text("SELECT gid, status, amount FROM orders WHERE product_id = :p")
+_ORDERS = text("SELECT gid, status, amount, user_id FROM orders WHERE product_id = :p")
 
 
 @dataclass
@@ -29,6 +29,8 @@ class Audit:
     refused: set = field(default_factory=set)  # gids that answered 409
     statuses: list = field(default_factory=list)  # each order's, as order_gids
     amounts: list = field(default_factory=list)  # each order's units, as order_gids
+    buyers: list = field(default_factory=list)  # each order's user_id, as order_gids
+    limit: int | None = None  # the product's limit per buyer (stock.limit_key)
 
     @property
     def orders(self):
@@ -46,6 +48,14 @@ class Audit:
     @property
     def awaiting(self):
         return awaiting(Counter(self.statuses))
+
+    def over_limit(self):
+        """{buyer: units held} of the buyers holding more than the limit (orders not cancelled)."""
+        held = Counter()
+        for buyer, units, status in zip(self.buyers, self.amounts, self.statuses, strict=True):
+            if status != CANCELLED:
+                held[buyer] += units
+        return {buyer: units for buyer, units in held.items() if self.limit is not None and units > self.limit}
 
     @property
     def duplicates(self):
@@ -75,6 +85,7 @@ class Audit:
             ),
             (min(self.min_stock, self.stock_left) < 0, f"stock went below zero ({self.min_stock})"),
             (self.duplicates, f"{self.duplicates} gids with more than one order"),
+            (self.over_limit(), f"buyers holding more than the limit of {self.limit}: {self.over_limit()}"),
             (self.bought - orders, f"answered 200 without an order: {sorted(self.bought - orders)[:3]}"),
             (self.refused & orders, f"answered 409 but has an order: {sorted(self.refused & orders)[:3]}"),
             (orders - succeeded, f"orders whose gid DTM does not know as succeeded: {sorted(orders - succeeded)[:3]}"),
@@ -88,20 +99,23 @@ def read(redis, mysql, dtm, product_id, initial, min_stock, bought=(), refused=(
     """The product's state now, from the three stores; since_s: when its sale began (epoch s);
     initial: its units added, for a product older than its ledger."""
     left, added = redis.get(stock_key(product_id)), units_added(redis, product_id)
+    limit = get_limit(redis, product_id)
     with mysql.connect() as conn:
         found = [tuple(row) for row in conn.execute(_ORDERS, {"p": product_id})]
     transactions = purchases(dtm_transactions(dtm, product_id, since_s))
     return Audit(
         initial if added is None else added,
         int(left) if left is not None else None,
-        [gid for gid, _, _ in found],
+        [gid for gid, *_ in found],
         {gid: t["status"] for gid, t in transactions.items()},
         {gid: _seconds(t["create_time"], t["update_time"]) for gid, t in transactions.items()},
         min_stock,
         set(bought),
         set(refused),
-        [status for _, status, _ in found],
-        [units for _, _, units in found],
+        [status for _, status, *_ in found],
+        [units for _, _, units, _ in found],
+        [buyer for *_, buyer in found],
+        limit,
     )
 
 

@@ -32,10 +32,20 @@ class Outcome:
 
 class Crowd:
     def __init__(
-        self, client, product_id, buyers, concurrency, arrivals_per_s, deadline_s, first_user=1, quantities=(1,)
+        self,
+        client,
+        product_id,
+        buyers,
+        concurrency,
+        arrivals_per_s,
+        deadline_s,
+        first_user=1,
+        quantities=(1,),
+        shoppers_per_user=1,
     ):
-        """client: a BusiClient that may act for every buyer (the operator's); the buyers are
-        users first_user, first_user + 1, ..., buying quantities[0], quantities[1], ... units."""
+        """client: a BusiClient that may act for every buyer (the operator's). `buyers` shoppers
+        arrive in turn, buying quantities[0], quantities[1], ... units; each `shoppers_per_user`
+        in a row are one user (first_user, first_user + 1, ...), who so buys more than once."""
         self.client = client
         self.product_id = product_id
         self.buyers = buyers
@@ -44,6 +54,7 @@ class Crowd:
         self.arrival_gap_s = 1 / arrivals_per_s
         self.deadline_s = deadline_s
         self.quantities = quantities
+        self.shoppers_per_user = shoppers_per_user
         self.sold = 0  # units bought so far (purchases answered 200)
         self.bought = set()  # their gids
         self.on_sold = []  # (units, callback): callback() once `units` units are bought
@@ -60,19 +71,21 @@ class Crowd:
         deadline = start + self.deadline_s
         session = self.client.pooled_session(self.concurrency)
         with session, ThreadPoolExecutor(max_workers=self.concurrency) as pool:
-            users = range(self.first_user, self.first_user + self.buyers)
-            return list(pool.map(lambda user: self._shop(session, user, start, deadline), users))
+            return list(pool.map(lambda shopper: self._shop(session, shopper, start, deadline), range(self.buyers)))
 
-    def _shop(self, session, user_id, start, deadline):
-        arrival = start + (user_id - self.first_user) * self.arrival_gap_s
+    def _shop(self, session, shopper, start, deadline):
+        """Shopper number `shopper` (0, 1, ...): its arrival, its tries, its Outcome."""
+        user_id = self.first_user + shopper // self.shoppers_per_user
+        quantity = self.quantities[shopper % len(self.quantities)]
+        arrival = start + shopper * self.arrival_gap_s
         time.sleep(max(0.0, arrival - time.monotonic()))  # a schedule, not a wait for a condition
         attempts, errored = 0, []
         while True:
             attempts += 1
-            status, gid = self._attempt(session, user_id)
+            status, gid = self._attempt(session, user_id, quantity)
             if status is not None and (status == 200 or 400 <= status < 500):  # yes, sold out, or no
                 if status == 200:
-                    self._count_sale(gid, self.quantity_of(user_id))
+                    self._count_sale(gid, quantity)
                 return Outcome(user_id, status, gid, attempts, errored)
             if gid:
                 errored.append(gid)
@@ -80,11 +93,8 @@ class Crowd:
                 return Outcome(user_id, None, None, attempts, errored)
             time.sleep(RETRY_PAUSE_S)
 
-    def quantity_of(self, user_id):
-        return self.quantities[(user_id - self.first_user) % len(self.quantities)]
-
-    def _attempt(self, session, user_id):
-        params = {"user_id": user_id, "product_id": self.product_id, "quantity": self.quantity_of(user_id)}
+    def _attempt(self, session, user_id, quantity):
+        params = {"user_id": user_id, "product_id": self.product_id, "quantity": quantity}
         try:
             params["at"] = self._crashes.popleft()
             path = "flashSales-crash"

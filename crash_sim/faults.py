@@ -36,6 +36,9 @@ RESTOCK = 10  # units the operator adds once half the stock has sold, the fault 
 # A service that fell behind its shoppers sells a backlog in a burst, hence the early trigger.
 ARRIVALS_PER_S = 15
 CRASHES = 3  # crash purchases armed by a crash-point row
+# Each user shops twice, for 1+1 then 2+3 units (MIXED_QUANTITIES), under a limit of 3: every
+# other user's second purchase must be refused, crash or not (the auditor's over_limit).
+SHOPPERS_PER_USER, LIMIT_PER_BUYER = 2, 3
 CROWD_DEADLINE_S = 120  # a shopper gives up after this
 SETTLE_DEADLINE_S = 120  # DTM must have finished the sale this long after its last shopper
 POLL_S = 0.2
@@ -195,9 +198,16 @@ class Matrix:
     def run(self, fault, settle_deadline_s=SETTLE_DEADLINE_S):
         product, began = self._fresh_product(), time.time()
         busi, service_log = self.service(fault)
-        busi.reset(self.stock, product, pay_within_s=UNPAID_FOR_S)
+        busi.reset(self.stock, product, pay_within_s=UNPAID_FOR_S, limit_per_buyer=LIMIT_PER_BUYER)
         crowd = Crowd(
-            busi, product, self.buyers, self.concurrency, ARRIVALS_PER_S, CROWD_DEADLINE_S, quantities=MIXED_QUANTITIES
+            busi,
+            product,
+            self.buyers,
+            self.concurrency,
+            ARRIVALS_PER_S,
+            CROWD_DEADLINE_S,
+            quantities=MIXED_QUANTITIES,
+            shoppers_per_user=SHOPPERS_PER_USER,
         )
         crowd.on_sold.append((self.stock // 2, lambda: restock_once(busi, product, RESTOCK)))
         sale = Sale(crowd, product, self.mysql, self.dtm, service_log)

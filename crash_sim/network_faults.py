@@ -97,7 +97,10 @@ SERVICE_CUT_FROM_DTM = toxics(Toxic("dtm", "timeout", REQUESTS, SILENT, then_s=2
 # Nothing DTM sends reaches the service (createOrder, back-queries) for 20 s.
 DTM_CUT_FROM_SERVICE = toxics(Toxic("busi", "timeout", REQUESTS, SILENT, then_s=20), before_heal=note_orders_waiting)
 PAYERS, WALLET = 6, Decimal("100.00")  # buyers who pay during the charge row, and their balance
-_ORDERS_TO_PAY = text("SELECT gid, user_id FROM orders WHERE product_id = :p AND status = :s LIMIT :n")
+# One order per buyer: each payer's wallet must tell its one charge.
+_ORDERS_TO_PAY = text(
+    "SELECT MIN(gid), user_id FROM orders WHERE product_id = :p AND status = :s GROUP BY user_id LIMIT :n"
+)
 
 
 def charge_reply_lost(sale):

@@ -58,15 +58,15 @@ def insert_awaiting_payment(conn, gid, user_id, product_id, amount, default_wind
 
 
 def due_for_expiry(engine, limit):
-    """[(gid, product_id, amount)] of the orders still awaiting payment whose time is up, the oldest
+    """[(gid, product_id, amount, user_id)] of the orders still awaiting payment whose time is up, the oldest
     first; an index (status, expires_at) finds them without reading the paid ones."""
     with engine.connect() as conn:
         return [
             tuple(row)
             for row in conn.execute(
                 text(
-                    "SELECT gid, product_id, amount FROM orders WHERE status = 'created' AND expires_at <= NOW(3) "
-                    "ORDER BY expires_at LIMIT :limit"
+                    "SELECT gid, product_id, amount, user_id FROM orders "
+                    "WHERE status = 'created' AND expires_at <= NOW(3) ORDER BY expires_at LIMIT :limit"
                 ),
                 {"limit": limit},
             )

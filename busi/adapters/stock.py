@@ -8,6 +8,8 @@ Cluster slot, as a Lua script must.
 import re
 import uuid
 
+from saga.barrier_redis import Tally
+
 # A purchase without user_id (the DTM seed's own curl lines) buys for a new anonymous buyer,
 # numbered from here up so that it cannot be mistaken for a shop's own user ids.
 ANONYMOUS_BUYERS_KEY = "anonymous-buyers"
@@ -89,12 +91,55 @@ return redis.call('INCRBY', KEYS[1], ARGV[1])
 """
 
 
-def reset_stock(redis, product_id, units, kind=""):
-    """A product starting over: `units` on sale, and as many added (its orders are gone)."""
+def limit_key(product_id, kind=""):
+    """The most units one buyer may hold of the product, across orders (none: no limit)."""
+    return f"{stock_key(product_id, kind)}-limit-per-buyer"
+
+
+def held_key(product_id, kind=""):
+    """A hash, buyer -> the units they hold of the product: bought, less what expiry gave back."""
+    return f"{stock_key(product_id, kind)}-held"
+
+
+def buyers_units(product_id, user_id, kind="", limited=True):
+    """The Tally a purchase (limited: under the product's limit) or a give-back moves."""
+    return Tally(held_key(product_id, kind), str(user_id), limit_key(product_id, kind) if limited else None)
+
+
+def reset_stock(redis, product_id, units, kind="", limit=None):
+    """A product starting over: `units` on sale, and as many added (its orders are gone), no
+    buyer holding any, and `limit` units per buyer (None: no limit)."""
     pipe = redis.pipeline(transaction=False)  # the same slot, yet a cluster pipeline is no MULTI
     pipe.set(stock_key(product_id, kind), units)
     pipe.set(added_key(product_id, kind), units)
+    pipe.delete(held_key(product_id, kind))
+    _set_limit(pipe, product_id, limit, kind)
     pipe.execute()
+
+
+def set_limit(redis, product_id, limit, kind=""):
+    """From now on, at most `limit` units per buyer (None: no limit). Purchases read it inside
+    their script: each is checked against the limit of its moment."""
+    _set_limit(redis, product_id, limit, kind)
+
+
+def _set_limit(client, product_id, limit, kind):
+    if limit is None:
+        client.delete(limit_key(product_id, kind))
+    else:
+        client.set(limit_key(product_id, kind), limit)
+
+
+def get_limit(redis, product_id, kind=""):
+    return get_limits(redis, [product_id], kind)[0]
+
+
+def get_limits(redis, product_ids, kind=""):
+    """[the limit per buyer, or None] of the products, in one round trip."""
+    pipe = redis.pipeline(transaction=False)
+    for product_id in product_ids:
+        pipe.get(limit_key(product_id, kind))
+    return [None if value is None else int(value) for value in pipe.execute()]
 
 
 def set_stock(redis, product_id, units, kind=""):
@@ -125,6 +170,8 @@ def seed_stock(redis, product_id, units):
         redis.set(added_key(product_id), units)
 
 
-def deduct(redis_barrier, barrier, product_id, quantity):
-    """Take `quantity` units, all or none, at most once for this barrier; DtmFailure when fewer are left."""
-    redis_barrier.check_adjust_amount(barrier, stock_key(product_id), -quantity)
+def deduct(redis_barrier, barrier, product_id, quantity, user_id):
+    """Take `quantity` units for user_id, all or none, at most once for this barrier, counted
+    against the buyer's limit in the same step; DtmFailure when fewer are left, OverCap when
+    the buyer would hold more than the limit."""
+    redis_barrier.check_adjust_amount(barrier, stock_key(product_id), -quantity, buyers_units(product_id, user_id))

@@ -4,7 +4,7 @@ go back to the Redis stock, by a saga:
 | branch      | action                                          | compensate             |
 |-------------|-------------------------------------------------|------------------------|
 | cancelOrder | order created -> cancelled; 409 if paid (payment won); 425 while being paid | cancelled -> created |
-| restock     | the order's units back to the stock, behind the Redis barrier | take them back |
+| restock     | the order's units back to the stock and the buyer's allowance (Redis barrier) | take them back |
 
 A saga, not a plain message: the cancel may rightly lose to a payment, and a message's branch
 may never say no. An order being paid is not lost to its payment yet: the payment may be
@@ -51,20 +51,20 @@ def sweep(svc):
     """Start the expiry saga of each order whose payment window has closed: how many."""
     started = []
     try:
-        for order_gid, product_id, units in orders.due_for_expiry(svc.mysql, SWEEP_BATCH):
-            start(svc, order_gid, product_id, units)
+        for order_gid, product_id, units, user_id in orders.due_for_expiry(svc.mysql, SWEEP_BATCH):
+            start(svc, order_gid, product_id, units, user_id)
             started.append(order_gid)
     finally:  # those not started (DTM unreachable) stay due, for the next sweep
         orders.postpone_expiry(svc.mysql, started, LOOK_AGAIN_S)
     return len(started)
 
 
-def start(svc, order_gid, product_id, units):
-    """Expire the order of `units` units: its saga, submitted."""
+def start(svc, order_gid, product_id, units, user_id):
+    """Expire user_id's order of `units` units: its saga, submitted."""
     gid = saga_gid(order_gid)
     busi = svc.config.busi_url
     saga = Saga(svc.dtm, gid, retry_interval=RETRY_INTERVAL_S, branch_secret=svc.config.branch_secret)
-    payload = {"order_gid": order_gid, "product_id": product_id, "units": units}
+    payload = {"order_gid": order_gid, "product_id": product_id, "units": units, "user_id": user_id}
     saga.add(payload, f"{busi}/cancelOrder", f"{busi}/cancelOrderCompensate")
     saga.add(payload, f"{busi}/restock", f"{busi}/restockCompensate")
     try:
@@ -89,8 +89,10 @@ def cancel_compensate(svc, barrier, order_gid):
     barrier.call(svc.mysql, lambda conn: orders.move(conn, order_gid, orders.CANCELLED, orders.CREATED))
 
 
-def restock(svc, barrier, product_id, units):
-    """units > 0 gives the order's units back (the action), < 0 takes them again (the compensation).
+def restock(svc, barrier, product_id, units, user_id):
+    """units > 0 gives the order's units back (the action), < 0 takes them again (the
+    compensation); the buyer's units held move the other way in the same step, so an expired
+    order counts no more against the limit per buyer.
     The action says no only when the stock key is gone (a Redis that lost its data). Then the
     compensation must still succeed, or DTM would retry it forever: with no stock key, the
     action cannot have added anything, so there is nothing to take back."""
@@ -98,4 +100,4 @@ def restock(svc, barrier, product_id, units):
     if units < 0 and not svc.redis.exists(key):
         log.warning("gid=%s %s is gone: restock added nothing, nothing to take back", barrier.gid, key)
         return
-    svc.redis_barrier.check_adjust_amount(barrier, key, units)
+    svc.redis_barrier.check_adjust_amount(barrier, key, units, stock.buyers_units(product_id, user_id, limited=False))

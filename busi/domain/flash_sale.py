@@ -9,9 +9,9 @@ import logging
 
 from busi.adapters import metrics, orders, stock
 from busi.domain import crash_points
-from busi.domain.strategies.base import SoldOut
+from busi.domain.strategies.base import OverLimit, SoldOut
 from saga import DtmDuplicated, DtmError, DtmFailure, Msg
-from saga.barrier_redis import DEDUCTED, ROLLED_BACK
+from saga.barrier_redis import DEDUCTED, ROLLED_BACK, OverCap
 
 log = logging.getLogger(__name__)
 
@@ -29,7 +29,7 @@ RETRY_INTERVAL_S = TIMEOUT_TO_FAIL_S + 1
 
 def purchase(svc, gid, user_id, product_id, quantity, crash_at=None):
     """Buy `quantity` units, all or none. Returns when the message is submitted (DTM then creates the order);
-    raises SoldOut, DtmDuplicated, PurchaseEnded (a purchase sent again after it ended), or an
+    raises SoldOut, OverLimit, DtmDuplicated, PurchaseEnded (a purchase sent again after it ended), or an
     error whose outcome DTM will settle.
     crash_at: a crash point (busi.domain.crash_points.POINTS) this purchase dies at, for the demos."""
     msg = message(svc, gid, user_id, product_id, quantity, crash_at)
@@ -37,18 +37,21 @@ def purchase(svc, gid, user_id, product_id, quantity, crash_at=None):
     def deduct(barrier):
         crash_points.point(crash_at, "after_prepare", gid)
         try:
-            stock.deduct(svc.redis_barrier, barrier, product_id, quantity)
+            stock.deduct(svc.redis_barrier, barrier, product_id, quantity, user_id)
         except DtmDuplicated:
             if svc.redis_barrier.msg_outcome(gid) != DEDUCTED:
                 log.warning("gid=%s deduction came after DTM's back-query rolled it back: refused by the barrier", gid)
                 raise
             # Else its twin deducted: the same purchase sent again (Idempotency-Key); submit it.
-        except DtmFailure:
-            # Sold out. Mark the purchase rolled back before the abort, as the back-query
-            # would: a twin that deducted meanwhile is then found, and submitted instead.
+        except DtmFailure as refused:
+            # Sold out, or over the buyer's limit. Mark the purchase rolled back before the
+            # abort, as the back-query would: a twin that deducted meanwhile is then found,
+            # and submitted instead.
             try:
                 svc.redis_barrier.query_prepared(gid)
             except DtmFailure:
+                if isinstance(refused, OverCap):
+                    raise OverLimit(product_id, user_id, quantity) from None
                 raise SoldOut(product_id, quantity) from None
         finally:
             crash_points.point(crash_at, "after_deduct", gid)
@@ -56,7 +59,7 @@ def purchase(svc, gid, user_id, product_id, quantity, crash_at=None):
     try:
         msg.do_and_submit(f"{svc.config.busi_url}/queryPrepared", deduct)
     except DtmFailure as err:
-        if isinstance(err, SoldOut | DtmDuplicated):
+        if isinstance(err, SoldOut | OverLimit | DtmDuplicated):
             raise
         # Prepare refused: the message is past it, so this is a purchase sent again (the same
         # Idempotency-Key). Its twin got there first: bought if the twin deducted.

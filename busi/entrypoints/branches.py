@@ -95,8 +95,7 @@ def saga_call(*names):
         "product_id": lambda: parse_int(payload, "product_id", minimum=1),
         "order_gid": lambda: parse_text(payload, "order_gid", 128),
         "price": lambda: parse_money(payload, "price"),
-        # An expiry saga started before orders had quantities carries none: its order holds one.
-        "units": lambda: parse_int(payload, "units", default=1, minimum=1, maximum=INT_COLUMN_MAX),
+        "units": lambda: parse_int(payload, "units", minimum=1, maximum=INT_COLUMN_MAX),
     }
     return barrier, [parse[name]() for name in names]
 
@@ -115,10 +114,10 @@ SAGA_BRANCHES = {
     "markPaidCompensate": (("order_gid",), payment.mark_paid_compensate),
     "cancelOrder": (("order_gid",), expiry.cancel),
     "cancelOrderCompensate": (("order_gid",), expiry.cancel_compensate),
-    "restock": (("product_id", "units"), expiry.restock),
+    "restock": (("product_id", "units", "user_id"), expiry.restock),
     "restockCompensate": (
-        ("product_id", "units"),
-        lambda svc, barrier, product_id, units: expiry.restock(svc, barrier, product_id, -units),
+        ("product_id", "units", "user_id"),
+        lambda svc, barrier, product_id, units, user_id: expiry.restock(svc, barrier, product_id, -units, user_id),
     ),
 }
 

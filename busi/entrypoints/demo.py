@@ -16,7 +16,15 @@ from busi.domain import crash_points
 from busi.domain.refusals import InvalidInput
 from busi.domain.strategies import STRATEGIES, strategy_of
 from busi.entrypoints import access
-from busi.entrypoints.inputs import INT_COLUMN_MAX, absent, params, parse_int, parse_money
+from busi.entrypoints.inputs import (
+    INT_COLUMN_MAX,
+    LIMIT_PER_BUYER,
+    absent,
+    params,
+    parse_int,
+    parse_limit,
+    parse_money,
+)
 from busi.entrypoints.purchases import ANY, purchase_answer
 from busi.entrypoints.shop import pay_answer
 from busi.scenarios import compare
@@ -74,21 +82,23 @@ def reset():
     price = parse_money(values, "price", default=None)
     window = parse_int(values, "pay_within_s", default=None, minimum=1, maximum=INT_COLUMN_MAX)
     balance = parse_money(values, "balance", default=None)
+    limit = parse_limit(values, default=None)
     svc = services()
     in_flight, waited_s = strategy.settle(svc, product_id)
     with svc.mysql.begin() as conn:
         products.ensure(conn, product_id, price, window)
         if balance is not None:
             wallets.set_opening_balance(conn, balance)
-    strategy.reset(svc, product_id, units)
+    strategy.reset(svc, product_id, units, limit)
     log.info(
-        "reset product %s (%s): stock %s, orders deleted, after %.1f s for %s units in flight",
-        *(product_id, strategy.name, units, waited_s, in_flight),
+        "reset product %s (%s): stock %s, limit per buyer %s, orders deleted, after %.1f s for %s units in flight",
+        *(product_id, strategy.name, units, limit, waited_s, in_flight),
     )
     return {
         "product_id": product_id,
         "strategy": strategy.name,
         "stock": units,
+        LIMIT_PER_BUYER: limit,
         "orders": 0,
         "settled_in_flight": in_flight,
         "waited_s": round(waited_s, 1),

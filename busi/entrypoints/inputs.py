@@ -108,3 +108,20 @@ def parse_text(values, name, max_length):
     if absent(values, name) or not isinstance(raw, str) or len(raw) > max_length:
         raise InvalidInput(f"{name} must be a text of 1 to {max_length} characters, got {raw!r}"[:300])
     return raw
+
+
+LIMIT_PER_BUYER = "limit_per_buyer"
+NO_LIMIT = "none"  # the value that removes a product's limit
+
+
+def parse_limit(values, default=REQUIRED):
+    """values[limit_per_buyer]: the most units a buyer may hold (an integer from 1), None for
+    `none` (no limit); default when absent."""
+    if values.get(LIMIT_PER_BUYER) == NO_LIMIT:
+        return None
+    if LIMIT_PER_BUYER in values and absent(values, LIMIT_PER_BUYER):
+        raise InvalidInput(f"empty {LIMIT_PER_BUYER}: pass an integer from 1, or {NO_LIMIT} for no limit")
+    try:
+        return parse_int(values, LIMIT_PER_BUYER, default=default, minimum=1, maximum=INT_COLUMN_MAX)
+    except InvalidInput as err:
+        raise InvalidInput(f"{err}; or {LIMIT_PER_BUYER}={NO_LIMIT} for no limit") from None

@@ -61,7 +61,9 @@ def purchase(values, strategy, crash_at):
             strategy.refuse_early(svc, product_id, quantity)
     except SoldOut as err:  # no transaction was started, so there is no gid to show
         return {**refusal(err)[0], **({"user_id": named_buyer} if named_buyer else {})}, STATUS_FAILURE
-    user_id, credential = buyer_of(named_buyer, anonymous=key is None)
+    user_id, credential = buyer_of(
+        named_buyer, anonymous=key is None, limited=lambda: strategy.limit_per_buyer(svc, product_id) is not None
+    )
     shown = {"user_id": user_id, **({"credential": credential} if credential else {})}
     gid = stock.keyed_gid(product_id, user_id, key) if key else stock.new_gid(product_id, crash_at)
     try:
@@ -89,11 +91,11 @@ def refusal(err):
     return ({**body, "code": code} if code else body), status
 
 
-def buyer_of(user_id, anonymous=True):
+def buyer_of(user_id, anonymous=True, limited=lambda: False):
     """(the buyer a purchase is for, the credential to answer with or None). user_id given: the
     caller must hold that buyer's credential (or the operator's). None: the buyer of the
     caller's credential, else a new anonymous buyer, whose credential the answer carries
-    (anonymous=False: a 400 instead)."""
+    (anonymous=False, or a product whose limited() is true: a 400 instead)."""
     if user_id is not None:
         access.buyer(user_id)
         return user_id, None
@@ -104,6 +106,11 @@ def buyer_of(user_id, anonymous=True):
         raise InvalidInput(
             f"an {IDEMPOTENCY_KEY} names one buyer's purchase: send user_id and that buyer's credential, "
             "or the buyer's credential alone (a new anonymous buyer each time could never be the same purchase)"
+        )
+    if limited():
+        raise InvalidInput(
+            "this product has a limit per buyer, which a new anonymous buyer each time would pass: send user_id "
+            "and that buyer's credential, or the buyer's credential alone (the first purchase's answer carries one)"
         )
     user_id = stock.new_anonymous_buyer(services().redis)
     return user_id, services().credentials.for_buyer(user_id)

@@ -13,7 +13,16 @@ from busi.domain import payment
 from busi.domain.refusals import InvalidInput, NotFound
 from busi.domain.strategies import DEFAULT, STRATEGIES, strategy_of
 from busi.entrypoints import access
-from busi.entrypoints.inputs import INT_COLUMN_MAX, absent, params, parse_int, parse_money, parse_text
+from busi.entrypoints.inputs import (
+    INT_COLUMN_MAX,
+    LIMIT_PER_BUYER,
+    absent,
+    params,
+    parse_int,
+    parse_limit,
+    parse_money,
+    parse_text,
+)
 from busi.entrypoints.purchases import ANY
 from saga import DtmFailure, DtmUnfinished
 from saga.result import STATUS_FAILURE, answer_for
@@ -21,6 +30,7 @@ from saga.result import STATUS_FAILURE, answer_for
 log = logging.getLogger(__name__)
 bp = Blueprint("shop", __name__)
 NAME_MAX = 200
+KEEP = object()  # a limit not given: left as it is
 
 
 @bp.route("/pay", methods=ANY)
@@ -100,11 +110,12 @@ def create_product():
     name, price = parse_text(values, "name", NAME_MAX), parse_money(values, "price")
     units = parse_int(values, "stock", maximum=INT_COLUMN_MAX)
     window = parse_int(values, "pay_within_s", default=None, minimum=1, maximum=INT_COLUMN_MAX)
+    limit = parse_limit(values, default=None)
     svc = services()
     with svc.mysql.begin() as conn:
         product_id = products.create(conn, name, price, window)
-    stock.reset_stock(svc.redis, product_id, units)
-    log.info("product %s created: %r at %s, stock %s", product_id, name, price, units)
+    stock.reset_stock(svc.redis, product_id, units, limit=limit)
+    log.info("product %s created: %r at %s, stock %s, limit per buyer %s", product_id, name, price, units, limit)
     return one_product(product_id), 201
 
 
@@ -117,8 +128,10 @@ def list_products():
     counts = orders.counts_by_status(svc.mysql, ids)
     return {
         "products": [
-            product_view(product, units, counts[product["id"]])
-            for product, units in zip(latest, stock.get_stocks(svc.redis, ids, with_added=True), strict=True)
+            product_view(product, units, counts[product["id"]], limit)
+            for product, units, limit in zip(
+                latest, stock.get_stocks(svc.redis, ids, with_added=True), stock.get_limits(svc.redis, ids), strict=True
+            )
         ]
     }
 
@@ -133,11 +146,19 @@ def get_product(product_id):
 def set_inventory(product_id):
     """Set the units on sale now, at any moment: whatever was left is replaced, and the ledger of
     units added moves by the difference, in one step (stock.set_stock). A unit sold a moment
-    before stays in its order, counted once; a unit an order gives back later comes on top."""
-    units = parse_int(params(), "stock", maximum=INT_COLUMN_MAX)
+    before stays in its order, counted once; a unit an order gives back later comes on top.
+    And/or set the limit per buyer (`none` removes it): purchases read it in their own step."""
+    values = params()
+    if absent(values, "stock") and LIMIT_PER_BUYER not in values:
+        raise InvalidInput(f"pass stock=<units on sale>, {LIMIT_PER_BUYER}=<units per buyer or none>, or both")
+    units = None if absent(values, "stock") else parse_int(values, "stock", maximum=INT_COLUMN_MAX)
+    limit = parse_limit(values, default=KEEP)
     one_product(product_id)  # a 404 for an unknown product
-    stock.set_stock(services().redis, product_id, units)
-    STRATEGIES[DEFAULT].stock_set(product_id)
+    if limit is not KEEP:
+        STRATEGIES[DEFAULT].set_limit(services(), product_id, limit)
+    if units is not None:
+        stock.set_stock(services().redis, product_id, units)
+        STRATEGIES[DEFAULT].stock_set(product_id)
     return one_product(product_id)
 
 
@@ -167,13 +188,14 @@ def one_product(product_id):
     if product is None:
         raise NotFound(f"no product {product_id}: see GET /api/busi/products")
     [units] = stock.get_stocks(svc.redis, [product_id], with_added=True)
-    return product_view(product, units, orders.count_by_status(svc.mysql, product_id))
+    limit = stock.get_limit(svc.redis, product_id)
+    return product_view(product, units, orders.count_by_status(svc.mysql, product_id), limit)
 
 
-def product_view(product, units, by_status):
+def product_view(product, units, by_status, limit):
     """A product as the API shows it: with its stock left, the units ever added (a product from
-    before that ledger has none), and its orders and the units in them by status. units:
-    (left, added); by_status: orders.count_by_status's."""
+    before that ledger has none), its orders and the units in them by status, and its limit
+    per buyer (None: none). units: (left, added); by_status: orders.count_by_status's."""
     return {
         "id": product["id"],
         "name": product["name"],
@@ -183,4 +205,5 @@ def product_view(product, units, by_status):
         "units_added": units[1],
         "orders": by_status["orders"],
         "units_ordered": by_status["units"],
+        LIMIT_PER_BUYER: limit,
     }

@@ -61,10 +61,20 @@ class BusiClient:
     def post(self, path, session=None, **params):
         return (session or self.session).post(f"{self.url}/{path}", params=params, timeout=TIMEOUT_S)
 
+    def put(self, path, **params):
+        return self.session.put(f"{self.url}/{path}", params=params, timeout=TIMEOUT_S)
+
     # strategy=None: the service's default (dtm); requests leaves None parameters out.
-    def reset(self, stock, product_id=1, strategy=None, pay_within_s=None):
+    def reset(self, stock, product_id=1, strategy=None, pay_within_s=None, limit_per_buyer=None):
         return self._json(
-            self.post("reset", stock=stock, product_id=product_id, strategy=strategy, pay_within_s=pay_within_s)
+            self.post(
+                "reset",
+                stock=stock,
+                product_id=product_id,
+                strategy=strategy,
+                pay_within_s=pay_within_s,
+                limit_per_buyer=limit_per_buyer,
+            )
         )
 
     def stock(self, product_id=1, strategy=None):

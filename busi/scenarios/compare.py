@@ -91,7 +91,7 @@ class Comparison:
     def run(self, strategy, crashes=0):
         self.client.reset(self.stock, PRODUCT_ID, strategy, pay_within_s=UNPAID_FOR_S)
         began = time.time()  # DTM's records of this run are those created since
-        crash_at = {round((i + 1) * self.stock / (2 * crashes + 2)) for i in range(crashes)}  # early in the sale
+        crash_at = crash_buyers(self.stock, crashes)
         session = self.client.pooled_session(self.concurrency)
         start = time.monotonic()
         with session, ThreadPoolExecutor(max_workers=self.concurrency) as pool:
@@ -136,6 +136,11 @@ class Comparison:
             return all(t["status"] in FINAL for t in purchases.values())
 
         wait.until(finished, RECOVERY_DEADLINE_S, "DTM finishing the sale", interval_s=0.5)
+
+
+def crash_buyers(stock, crashes):
+    """The buyers (numbers) whose purchase crashes: early in the sale, while stock remains."""
+    return {round((i + 1) * stock / (2 * crashes + 2)) for i in range(crashes)}
 
 
 def row(strategy, sale, crashed):

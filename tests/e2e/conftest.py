@@ -11,7 +11,7 @@ import requests
 
 from busi.config import API_PREFIX, REPO_DIR, RTT_STACK
 from busi.domain.crash_points import CRASH_EXIT_CODE
-from busi.scenarios.client import UNPAID_FOR_S, operator_client
+from busi.scenarios.client import UNPAID_FOR_S, BusiClient, operator_client
 from crash_sim import faults, toxiproxy
 from saga import branch_seal, branch_token
 from tests.conftest import wait_until
@@ -27,6 +27,12 @@ def busi(config):
     except requests.RequestException as err:
         pytest.fail(f"the business service is not healthy at {config.busi_url} ({err}): run `make up` first")
     return client
+
+
+@pytest.fixture
+def stranger(config):
+    """A client with no credential: anyone on this machine."""
+    return BusiClient(config.busi_url)
 
 
 @pytest.fixture

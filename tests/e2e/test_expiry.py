@@ -61,7 +61,7 @@ def test_a_second_start_doubles_nothing(busi, new_product, dtm, svc):
     product, [gid] = sale(busi, new_product, [73], window_s=1)
     assert wait_until(lambda: (dtm.query(expiry.saga_gid(gid))["transaction"] or {}).get("status") == "succeed", 30)
     with ThreadPoolExecutor(max_workers=3) as pool:  # three sweepers that all found it due
-        list(pool.map(lambda _: expiry.start(svc, gid, product, 1), range(3)))
+        list(pool.map(lambda _: expiry.start(svc, gid, product, 1, 73), range(3)))
     assert order_status(busi, product, gid) == "cancelled" and busi.stock(product) == 1
 
 

@@ -8,6 +8,7 @@ import pytest
 
 from busi.domain.strategies import STRATEGIES
 from busi.scenarios import compare
+from busi.scenarios.client import quantity_of
 from crash_sim.__main__ import main
 from tests.conftest import wait_until
 from tests.e2e.conftest import worker_crashes
@@ -101,5 +102,6 @@ def test_the_compare_command_shows_each_strategy_as_expected(capsys):
     out = capsys.readouterr()
     table = {line.split()[0]: line.split() for line in out.out.splitlines()[1:]}
     assert set(table) == {"rowlock", "reserve", "procedure", "twostores", "dtm"}
-    assert table["twostores"][-1] == str(compare.CRASHES)  # lost, with crashes
+    crashed_units = sum(quantity_of(buyer) for buyer in compare.crash_buyers(compare.STOCK, compare.CRASHES))
+    assert table["twostores"][-1] == str(crashed_units)  # lost, with crashes
     assert all(table[s][-1] == "0" and table[s][-2] == "0" for s in ("rowlock", "reserve", "procedure", "dtm"))

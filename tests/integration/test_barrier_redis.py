@@ -6,7 +6,7 @@ import pytest
 
 from saga import BranchBarrier, DtmDuplicated, DtmFailure
 from saga.barrier import CompensatedFirst
-from saga.barrier_redis import BARRIER_EXPIRE_S, DEDUCTED, ROLLED_BACK, barrier_key
+from saga.barrier_redis import BARRIER_EXPIRE_S, DEDUCTED, ROLLED_BACK, OverCap, Tally, barrier_key
 
 KEY = "{t}-test-stock"
 
@@ -101,3 +101,23 @@ def test_msg_outcome_reads_the_barrier(redis_barrier, gid):
     with pytest.raises(DtmFailure):
         redis_barrier.query_prepared(gid)
     assert redis_barrier.msg_outcome(gid) == ROLLED_BACK
+
+
+def test_a_tally_counts_the_amount_and_refuses_past_its_cap(redis, redis_barrier, gid):
+    held, cap = "{t}-test-held", "{t}-test-cap"
+    redis.delete(held)
+    redis.set(cap, 3)
+    tally = Tally(held, "buyer-1", cap)
+    redis_barrier.check_adjust_amount(BranchBarrier("msg", gid, "00", "msg"), KEY, -2, tally)
+    assert (int(redis.get(KEY)), int(redis.hget(held, "buyer-1"))) == (3, 2)
+    with pytest.raises(OverCap):  # 2 + 2 > 3: refused whole, and no barrier written
+        redis_barrier.check_adjust_amount(BranchBarrier("msg", gid + "b", "00", "msg"), KEY, -2, tally)
+    assert (int(redis.get(KEY)), int(redis.hget(held, "buyer-1"))) == (3, 2)
+    assert redis.get(barrier_key(gid + "b", "00", "msg", "01")) is None
+    redis_barrier.check_adjust_amount(BranchBarrier("msg", gid + "c", "00", "msg"), KEY, -1, tally)  # 3: at the cap
+    # Given back without the cap (an expired order), the field counts down; another field is apart.
+    redis_barrier.check_adjust_amount(BranchBarrier("saga", gid, "02", "action"), KEY, 3, Tally(held, "buyer-1"))
+    assert (int(redis.get(KEY)), int(redis.hget(held, "buyer-1"))) == (5, 0)
+    redis.delete(cap)  # no cap: no limit
+    redis_barrier.check_adjust_amount(BranchBarrier("msg", gid + "d", "00", "msg"), KEY, -5, Tally(held, "b2", cap))
+    assert int(redis.hget(held, "b2")) == 5

@@ -121,7 +121,15 @@ class FakeMatrix:
         left = None if fault.server == "redis" else 0
         succeeded, settled = dict.fromkeys(gids, "succeed"), dict.fromkeys(gids, 0.1)
         result = audit.Audit(
-            self.stock, left, gids, succeeded, settled, 0, statuses=["created"] * len(gids), amounts=[1] * len(gids)
+            self.stock,
+            left,
+            gids,
+            succeeded,
+            settled,
+            0,
+            statuses=["created"] * len(gids),
+            amounts=[1] * len(gids),
+            buyers=list(range(len(gids))),
         )
         return faults.Row(fault, self.buyers, self.stock, result, errored=1, retried=2, sold_at_fault=self.stock // 4)
 

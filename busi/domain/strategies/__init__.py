@@ -12,7 +12,7 @@ that a run of one cannot disturb another. Chosen per request by ?strategy=NAME (
 """
 
 from busi.domain.refusals import InvalidInput
-from busi.domain.strategies.base import QUANTITY_MAX, SoldOut, Strategy, UnknownProduct
+from busi.domain.strategies.base import QUANTITY_MAX, OverLimit, SoldOut, Strategy, UnknownProduct
 from busi.domain.strategies.dtm import Dtm
 from busi.domain.strategies.naive import Naive
 from busi.domain.strategies.procedure import Procedure
@@ -23,7 +23,16 @@ from busi.domain.strategies.twostores import TwoStores
 STRATEGIES = {s.name: s for s in (Naive(), Rowlock(), Reserve(), Procedure(), TwoStores(), Dtm())}
 DEFAULT = "dtm"
 
-__all__ = ["DEFAULT", "QUANTITY_MAX", "STRATEGIES", "SoldOut", "Strategy", "UnknownProduct", "strategy_of"]
+__all__ = [
+    "DEFAULT",
+    "QUANTITY_MAX",
+    "STRATEGIES",
+    "OverLimit",
+    "SoldOut",
+    "Strategy",
+    "UnknownProduct",
+    "strategy_of",
+]
 
 
 def strategy_of(values):

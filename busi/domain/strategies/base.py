@@ -28,6 +28,19 @@ class SoldOut(DtmFailure):
         )
 
 
+class OverLimit(DtmFailure):
+    """The buyer would hold more units of the product than its limit per buyer: a 409, and
+    nothing changed."""
+
+    code = "over_limit"
+
+    def __init__(self, product_id, user_id, quantity):
+        super().__init__(
+            f"user {user_id} may not buy {quantity} more of product {product_id}: that would pass its limit "
+            "per buyer (units held across orders; an expired order's units count no more)"
+        )
+
+
 class UnknownProduct(InvalidInput):
     """The product has no stock in this strategy's store: a 400."""
 
@@ -72,8 +85,17 @@ class Strategy:
         deducts and orders within its request, so here there is nothing to wait for."""
         return 0, 0.0
 
-    def reset(self, svc, product_id, units):
-        """The product gets `units` units and no orders (created if new); settle() first."""
+    def reset(self, svc, product_id, units, limit=None):
+        """The product gets `units` units, no orders (created if new), and `limit` units per
+        buyer (None: no limit); settle() first."""
+        raise NotImplementedError
+
+    def limit_per_buyer(self, svc, product_id):
+        """The most units one buyer may hold of the product, or None."""
+        raise NotImplementedError
+
+    def set_limit(self, svc, product_id, limit):
+        """At most `limit` units per buyer from now on (None: no limit)."""
         raise NotImplementedError
 
     def restock(self, svc, product_id, units):
@@ -98,9 +120,15 @@ class RedisStock(Strategy):
 
     stock_kind = ""
 
-    def reset(self, svc, product_id, units):
-        stock.reset_stock(svc.redis, product_id, units, self.stock_kind)
+    def reset(self, svc, product_id, units, limit=None):
+        stock.reset_stock(svc.redis, product_id, units, self.stock_kind, limit)
         orders.delete_orders(svc.mysql, product_id, table=self.order_table)
+
+    def limit_per_buyer(self, svc, product_id):
+        return stock.get_limit(svc.redis, product_id, self.stock_kind)
+
+    def set_limit(self, svc, product_id, limit):
+        stock.set_limit(svc.redis, product_id, limit, self.stock_kind)
 
     def restock(self, svc, product_id, units):
         left = stock.add_stock(svc.redis, product_id, units, self.stock_kind)

@@ -2,7 +2,8 @@
 with a plain SELECT. A plain SELECT locks nothing and reads a snapshot: every buyer who reads
 while another's deduction is not yet committed sees the old quantity and passes the check.
 The UPDATE then waits for the row and subtracts from the newest value, so two buyers of the
-last unit both get it and the stock goes negative, as in the 12.12 sale."""
+last unit both get it and the stock goes negative, as in the 12.12 sale. It ignores a limit
+per buyer too: checked the same way, that check would race the same way."""
 
 from busi.domain import crash_points
 from busi.domain.strategies.base import AFTER_FIRST_WRITE, SoldOut

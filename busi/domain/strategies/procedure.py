@@ -7,11 +7,11 @@ the database is a network hop away (docs/tiers-apart.md)."""
 from sqlalchemy import text
 
 from busi.domain import crash_points
-from busi.domain.strategies.base import AFTER_FIRST_WRITE, SoldOut, UnknownProduct
+from busi.domain.strategies.base import AFTER_FIRST_WRITE, OverLimit, SoldOut, UnknownProduct
 from busi.domain.strategies.mysql_stock import MySQLStock
 
 # The procedure's answer, one row of one column.
-BOUGHT, SOLD_OUT, UNKNOWN = "bought", "sold out", "unknown"
+BOUGHT, SOLD_OUT, OVER_LIMIT, UNKNOWN = "bought", "sold out", "over limit", "unknown"
 _CALL = text("CALL purchase_units(:product_id, :user_id, :gid, :quantity)")
 
 
@@ -28,4 +28,6 @@ class Procedure(MySQLStock):
             raise UnknownProduct(product_id, self.name)
         if outcome == SOLD_OUT:
             raise SoldOut(product_id, quantity)
+        if outcome == OVER_LIMIT:
+            raise OverLimit(product_id, user_id, quantity)
         crash_points.point(crash_at, AFTER_FIRST_WRITE, gid)  # the unit and its order, committed together

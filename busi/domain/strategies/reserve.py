@@ -20,5 +20,6 @@ class Reserve(MySQLStock):
             if conn.execute(orders.sql(_RESERVE, self.stock_table), {"p": product_id, "q": quantity}).rowcount == 0:
                 self.available(conn, product_id)  # UnknownProduct when there is no row at all
                 raise SoldOut(product_id, quantity)
+            self.check_limit(conn, product_id, user_id, quantity, self.stock_row(conn, product_id)[1])
             crash_points.point(crash_at, AFTER_FIRST_WRITE, gid)
             self.insert_order(conn, gid, user_id, product_id, quantity)

@@ -12,8 +12,10 @@ class Rowlock(MySQLStock):
 
     def purchase(self, svc, gid, user_id, product_id, quantity, crash_at=None):
         with svc.mysql.begin() as conn:
-            if self.available(conn, product_id, lock="FOR UPDATE") < quantity:
+            available, limit = self.stock_row(conn, product_id, lock="FOR UPDATE")
+            if available < quantity:
                 raise SoldOut(product_id, quantity)
+            self.check_limit(conn, product_id, user_id, quantity, limit)
             self.take(conn, product_id, quantity)
             crash_points.point(crash_at, AFTER_FIRST_WRITE, gid)
             self.insert_order(conn, gid, user_id, product_id, quantity)
