@@ -155,7 +155,8 @@ def _created_orders(sale):
 
 def charge_held_once(sale):
     """Once DTM has finished every payment: each payer's wallet was charged the order's price
-    if the order is paid, and nothing otherwise. The witness: charges DTM delivered again."""
+    (the unit price x its units) if the order is paid, and nothing otherwise. The witness:
+    charges DTM delivered again."""
     since = time.time() - 600
     wait.until(
         lambda: all(
@@ -169,9 +170,10 @@ def charge_held_once(sale):
     client = sale.crowd.client
     price = Decimal(client.get(f"products/{sale.product}").json()["price"])
     for gid, user in sale.seen["payers"]:
-        status = client.get("order", gid=gid).json()["status"]
+        order = client.get("order", gid=gid).json()
         charged = WALLET - Decimal(client.get("wallet", user_id=user).json()["balance"])
-        if charged != (price if status == orders.PAID else 0):
+        status = order["status"]
+        if charged != (price * order["amount"] if status == orders.PAID else 0):
             sale.problems.append(f"order {gid} is {status}, and its buyer {user} was charged {charged}")
     delivered_again = service_log_lines("charge delivered again")(sale)
     codes = sale.seen["pay answers"]

@@ -5,6 +5,7 @@ neither lost nor granted twice by a crash at any crash point."""
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
+import requests
 
 from busi.domain.crash_points import POINTS
 from busi.domain.strategies import STRATEGIES
@@ -81,7 +82,10 @@ def test_an_expired_order_gives_the_buyer_their_allowance_back(busi, new_product
 def test_a_crash_at_any_point_neither_loses_nor_doubles_the_allowance(busi, config, dtm, new_product, point):
     product = limited_product(busi, new_product, 10, 2)
     crashes = worker_crashes(config)
-    busi.post("flashSales-crash", user_id=12, product_id=product, at=point)
+    try:
+        busi.post("flashSales-crash", user_id=12, product_id=product, at=point)
+    except requests.ConnectionError:
+        pass  # its process died: no answer
     assert wait_until(lambda: worker_crashes(config) > crashes, 5)
 
     def settled():

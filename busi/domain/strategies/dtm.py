@@ -70,7 +70,7 @@ class Dtm(RedisStock):
         self.stock_set(product_id)
         return left
 
-    def reset(self, svc, product_id, units):
-        super().reset(svc, product_id, units)
+    def reset(self, svc, product_id, units, limit=None):
+        super().reset(svc, product_id, units, limit)
         recent_transactions.forget(svc.redis, product_id)  # their orders are gone
         self.stock_set(product_id)
