@@ -2,7 +2,7 @@
 
 The stores say which products changed (changed()); one reader (run()) reads the changed
 products that someone watches, all together, and offers each reading to that product's viewers.
-Changes that come while it reads, or in the PUSH_INTERVAL_S after, are read together next:
+Changes that come while it reads, or in the pause after (pause_after), are read together next:
 a sale of hundreds of purchases a second costs a few reads a second, each serving every viewer.
 A viewer holds the latest reading it has not sent yet, so a slow one skips to the newest value.
 """
@@ -14,10 +14,15 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 log = logging.getLogger(__name__)
-# The most pushes a second per product: each costs the stream server a write per viewer (1,000
-# viewers: ~40 ms of CPU), beside the purchases on the same cores. A change waits this long at
-# most before its read begins (docs/live-stock.md measures the whole delay).
-PUSH_INTERVAL_S = 0.25
+# After a read, the reader waits before the next one, gathering the changes meanwhile: at least
+# MIN_PAUSE_S, and as long as the viewers it has just served take at UPDATES_PER_S. Each update
+# is one write to one viewer's socket, ~40 us of the stream server's CPU (most of it the send
+# itself, docs/live-stock.md), on the cores the purchases use: 2,000 a second hold the server
+# near a tenth of a core, whatever the number of viewers. 1,000 viewers of one product: a new
+# value every 0.5 s at most; 50: every 0.1 s. Past ~2,000 viewers a process, a change waits
+# over a second: more stream servers then, each subscribed to the stores.
+UPDATES_PER_S = 2000
+MIN_PAUSE_S = 0.1
 RETRY_S = 0.5  # after a read that failed (a shard down), the same products again
 
 
@@ -55,8 +60,9 @@ class StockFeed:
     """read: an async function [product_id] -> {product_id: units or None} (one round trip);
     read_errors: what it raises when a store is unreachable."""
 
-    def __init__(self, read, read_errors=(OSError,), interval_s=PUSH_INTERVAL_S):
-        self._read, self._read_errors, self._interval_s = read, read_errors, interval_s
+    def __init__(self, read, read_errors=(OSError,), updates_per_s=UPDATES_PER_S, min_pause_s=MIN_PAUSE_S):
+        self._read, self._read_errors = read, read_errors
+        self._updates_per_s, self._min_pause_s = updates_per_s, min_pause_s
         self._viewers = defaultdict(set)
         self._dirty = set()
         self._wake = asyncio.Event()
@@ -117,8 +123,14 @@ class StockFeed:
                 self._wake.set()
                 continue
             self.reads += 1
+            served = 0
             for product_id, units in stocks.items():
                 reading = Reading(product_id, units, read_at)
                 for viewer in self._viewers.get(product_id, ()):
                     viewer.offer(reading)
-            await asyncio.sleep(self._interval_s)  # the changes meanwhile are read together next
+                    served += 1
+            await asyncio.sleep(self.pause_after(served))  # the changes meanwhile are read together next
+
+    def pause_after(self, served):
+        """Seconds to wait after a read that `served` viewers, before the next read."""
+        return max(self._min_pause_s, served / self._updates_per_s)

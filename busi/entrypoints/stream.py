@@ -10,6 +10,7 @@ time.time() when the read began>}`: the first with the stock now, then one for e
 import asyncio
 import json
 import logging
+from functools import lru_cache
 
 from aiohttp import web
 
@@ -85,6 +86,7 @@ async def stream(request):
         feed.leave(viewer)
 
 
+@lru_cache(maxsize=1024)  # one reading goes to every viewer of its product: encoded once, not per viewer
 def event(reading):
     data = {"product_id": reading.product_id, "stock": reading.stock, "read_at": round(reading.read_at, 6)}
     return f"event: stock\ndata: {json.dumps(data)}\n\n".encode()

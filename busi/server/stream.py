@@ -6,6 +6,7 @@ subscription per master) and feeds them to the viewers (busi/domain/stock_feed.p
 
 import asyncio
 import logging
+import resource
 
 from aiohttp import web
 
@@ -61,7 +62,14 @@ async def serve(config):
         await redis.aclose()
 
 
+def raise_open_files_limit():
+    """Each viewer is a socket: a thousand of them pass a default soft limit of 1,024 files."""
+    _, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+
+
 def main():
+    raise_open_files_limit()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s [%(process)d] [%(levelname)s] %(name)s: %(message)s")
     try:
         asyncio.run(serve(Config.from_env()))

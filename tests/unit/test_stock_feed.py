@@ -30,11 +30,11 @@ class FakeStore:
         return {p: self.stocks.get(p) for p in product_ids}
 
 
-def running(store, test, interval_s=0.01):
-    """Run test(feed) with the feed's reader going; the reader's interval shortened."""
+def running(store, test):
+    """Run test(feed) with the feed's reader going; its pauses shortened."""
 
     async def main():
-        feed = StockFeed(store.read, interval_s=interval_s)
+        feed = StockFeed(store.read, min_pause_s=0.01)
         reader = asyncio.create_task(feed.run())
         try:
             await asyncio.wait_for(test(feed), DEADLINE_S)
@@ -119,6 +119,11 @@ def test_a_failed_read_is_made_again():
         assert await stocks(feed.watch(1), 1) == [5]
 
     running(store, test)
+
+
+def test_the_pause_after_a_read_grows_with_the_viewers_it_served():
+    feed = StockFeed(FakeStore().read, updates_per_s=2000, min_pause_s=0.1)
+    assert [feed.pause_after(n) for n in (0, 50, 200, 1000, 4000)] == [0.1, 0.1, 0.1, 0.5, 2.0]
 
 
 def test_a_lagging_viewer_skips_to_the_newest_reading():
