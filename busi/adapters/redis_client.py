@@ -46,7 +46,9 @@ def connect_async(config):
             config.redis_url,
             address_remap=lambda announced: reached_at.get(announced, announced),
             socket_timeout=TIMEOUT_S,
-            cluster_error_retry_attempts=0,
+            # One try: the asyncio cluster pipeline counts tries, not retries, and with 0 it sends
+            # nothing and fails with an UnboundLocalError (redis-py 5.2.1).
+            cluster_error_retry_attempts=1,
             **NO_HANDSHAKE,
         )
     return AsyncRedis.from_url(
