@@ -68,7 +68,7 @@ def create_app(config=None):
         credentials=credentials,
         busi=BusiClient(config.busi_url, credentials.for_operator),
     )
-    from busi.entrypoints import api_docs, branches, demo, errors, live, purchases, shop
+    from busi.entrypoints import api_docs, branches, demo, errors, live, product_page, purchases, shop
 
     app.register_blueprint(purchases.bp, url_prefix=API_PREFIX)
     app.register_blueprint(shop.bp, url_prefix=API_PREFIX)
@@ -77,6 +77,7 @@ def create_app(config=None):
     if config.demo_endpoints:
         app.register_blueprint(demo.bp, url_prefix=API_PREFIX)
     app.register_blueprint(live.bp)  # the page at /, its assets, and its data under API_PREFIX
+    app.register_blueprint(product_page.bp)  # a buyer's page at /products/<id>
     errors.register(app)
     app.add_url_rule("/metrics", "metrics", lambda: metrics.exposition())
     return app

@@ -9,6 +9,8 @@
 | BUSI_PORT     | 8081                                            | where gunicorn binds                    |
 | BUSI_URL      | http://127.0.0.1:$BUSI_PORT/api/busi            | how DTM (and the batch) reach busi      |
 | BUSI_WORKERS  | 8                                               | gunicorn sync workers (at least 2)      |
+| STREAM_PORT   | 8082                                            | the stock stream server, on BUSI_HOST   |
+| STREAM_URL    | http://127.0.0.1:$STREAM_PORT/api/busi          | how a browser reaches the stream server |
 | RUN_DIR       | .run in the repository                          | local servers' data, logs, pid files    |
 | BRANCH_SECRET | read from $RUN_DIR/branch_secret (stack.sh)     | key of the branch tokens DTM sends back |
 | AUTH_SECRET   | read from $RUN_DIR/auth_secret (stack.sh)       | key of the buyers' and operator's credentials |
@@ -74,6 +76,8 @@ class Config:
     busi_port: int = 8081
     busi_url: str = ""
     busi_workers: int = 8
+    stream_port: int = 8082  # the stock stream server (busi/server/stream.py), beside gunicorn
+    stream_url: str = ""
     run_dir: str = str(REPO_DIR / ".run")
     branch_secret: str = ""
     auth_secret: str = ""
@@ -108,6 +112,8 @@ class Config:
         config = cls(**values)
         if not config.busi_url:
             config = _replace(config, busi_url=f"http://127.0.0.1:{config.busi_port}{API_PREFIX}")
+        if not config.stream_url:
+            config = _replace(config, stream_url=f"http://127.0.0.1:{config.stream_port}{API_PREFIX}")
         config.node_addresses()  # refused here, with what is wrong, rather than at the first command
         if config.busi_workers < 2:
             raise ValueError(

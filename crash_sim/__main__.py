@@ -4,6 +4,7 @@ python -m crash_sim faults [--ha] [--only KEY ...] [--buyers 200] [--stock 60]
 python -m crash_sim compare [--stock 100] [--buyers 1000] [--concurrency 50] [--only STRATEGY ...]
 python -m crash_sim sale [--stock 50] [--restock 10] [--buyers 200] [--pay 0.6] [--short 0.1] [--crash 3]
 python -m crash_sim chaos [--minutes 10] [--seed 7]
+python -m crash_sim stream_bench [--viewers 1000] [--seconds 8] [--rounds 2]
 
 batch: the batch scenario from outside, against a running business service (make up),
 its lines printed with the elapsed time of each. bench: throughput figures (bench.py; --rtt: rtt.py).
@@ -13,6 +14,8 @@ compare: every purchase strategy under the same crowd, with and without crashes 
 sale: purchases, payments and expiry to the end, and a balance sheet (sale.py); exit 1 unless it held.
 chaos: sales one after the other while a seeded nemesis breaks the stack; then every product
 audited (chaos.py); exit 1 on any violation.
+stream_bench: the stock stream with 1,000 viewers under a sale: delays, the purchase rate's ratio,
+the stream server's CPU and memory (stream_bench.py).
 
 While they run, their progress goes to stderr, and their results (lines, tables) to stdout (show.py).
 """
@@ -26,7 +29,7 @@ from busi.domain.strategies import STRATEGIES
 from busi.scenarios import compare
 from busi.scenarios.batch import BatchError, run_batch
 from busi.scenarios.client import operator_client
-from crash_sim import costs, faults, rtt, scale, show
+from crash_sim import costs, faults, rtt, scale, show, stream_bench
 from crash_sim.bench import SECTIONS, run_bench
 from crash_sim.chaos import Chaos
 from crash_sim.sale import Sheet, run_sale
@@ -78,6 +81,10 @@ def main(argv=None):
     chaos = commands.add_parser("chaos", help="sales under a seeded random nemesis; then the audit")
     chaos.add_argument("--minutes", type=float, default=10)
     chaos.add_argument("--seed", type=int, default=7)
+    streams = commands.add_parser("stream_bench", help="1,000 open stock streams while wrk buys: delays, rates, RSS")
+    streams.add_argument("--viewers", type=int, default=1000)
+    streams.add_argument("--seconds", type=int, default=8, help="each wrk run")
+    streams.add_argument("--rounds", type=int, default=2, help="pairs of runs, without and with viewers (ABBA)")
     args = parser.parse_args(argv)
 
     if args.command == "faults":
@@ -88,6 +95,9 @@ def main(argv=None):
         return run_chaos(config, args)
     if args.command == "sale":
         lines = run_sale(config, args.stock, args.buyers, args.pay, args.short, args.crash, restock=args.restock)
+    elif args.command == "stream_bench":
+        client = operator_client(config)
+        lines = stream_bench.run(config, client, args.viewers, args.seconds, args.rounds)
     elif args.command == "bench" and args.rtt is not None:
         lines = rtt.run(config, args.rtt)
     elif args.command == "bench":

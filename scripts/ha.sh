@@ -33,6 +33,7 @@ redis_cluster_up() {
     dir="$RUN_DIR/redis-$port"
     wait_for "Redis shard $port" "$dir/redis.log" "$dir/redis.pid" redis-server 60 redis_ready "$port"
     redis-cli -p "$port" config set "${REDIS_DURABILITY[@]}" >/dev/null
+    redis-cli -p "$port" config set "${REDIS_NOTIFY[@]}" >/dev/null  # each master publishes its own keys' changes
   done
   if ! redis-cli -p "${REDIS_SHARDS[0]}" cluster info | grep -q '^cluster_slots_assigned:16384'; then
     say "creating the Redis Cluster: ${#REDIS_SHARDS[@]} masters, the 16384 slots split between them"

@@ -3,10 +3,10 @@
 # the business service under gunicorn. Idempotent: whatever already runs is reused.
 #
 #   scripts/stack.sh up            servers + schema (reused when already running)
-#   scripts/stack.sh busi-start    gunicorn in the background (reused when running)
-#   scripts/stack.sh busi-restart  gunicorn restarted, so it serves the code on disk (rtt-up's too)
+#   scripts/stack.sh busi-start    gunicorn and the stock stream server in the background (reused)
+#   scripts/stack.sh busi-restart  both restarted, so they serve the code on disk (rtt-up's gunicorn too)
 #   scripts/stack.sh down          stop everything this script started
-#   scripts/stack.sh kill NAME     SIGKILL one server (redis, mysql, dtm, busi), as a crash would
+#   scripts/stack.sh kill NAME     SIGKILL one server (redis, mysql, dtm, busi, stream), as a crash would
 #   scripts/stack.sh stop NAME     stop one server cleanly; `up` (or busi-start) brings it back
 #   scripts/stack.sh pid NAME      the pid of one running server
 #   scripts/stack.sh rtt-up        Toxiproxy between the tiers, and a service behind it (bench --rtt)
@@ -96,6 +96,9 @@ web_assets() {
 # loses up to a second of acknowledged deductions (more on a busy disk, and then even a
 # Redis crash can), each one a unit sold twice. See docs/durability-and-auth.md.
 REDIS_DURABILITY=(appendonly yes appendfsync always)
+# Keyspace events (K) of string commands ($): each change of a stock key is published, which the
+# stock stream server follows (busi/adapters/stock_changes.py); the purchase scripts need no change.
+REDIS_NOTIFY=(notify-keyspace-events 'K$')
 
 # PONG, not just an answer: while Redis replays its append-only file it answers LOADING,
 # and redis-cli exits 0 for that too.
@@ -113,6 +116,7 @@ redis_up() {
   wait_for Redis "$dir/redis.log" "$dir/redis.pid" redis-server 60 redis_ready
   # Also for a Redis reused from before, or left at everysec by an interrupted benchmark.
   redis-cli -p "$REDIS_PORT" config set "${REDIS_DURABILITY[@]}" >/dev/null
+  redis-cli -p "$REDIS_PORT" config set "${REDIS_NOTIFY[@]}" >/dev/null
 }
 
 mysql_up() {
@@ -298,6 +302,19 @@ busi_start() {
   ps -o pgid= -p "$(cat "$dir/gunicorn.pid")" | tr -d ' ' >"$dir/gunicorn.pgid"
 }
 
+# stream_start: the stock stream server (busi/server/stream.py, asyncio) on STREAM_PORT, beside
+# gunicorn: one for the stack, on the HA stack too (it follows every Redis master).
+stream_start() {
+  local dir="$RUN_DIR/stream"; mkdir -p "$dir"
+  if ! alive "$dir/stream.pid" busi.server.stream; then
+    port_free "$STREAM_PORT" "the stock stream server" "set STREAM_PORT to a free port"
+    say "starting the stock stream server on $BUSI_HOST:$STREAM_PORT"
+    (exec setsid "$PY" -m busi.server.stream) </dev/null >>"$dir/stream.log" 2>&1 &
+    echo $! >"$dir/stream.pid"
+  fi
+  wait_for "stock stream server" "$dir/stream.log" "$dir/stream.pid" busi.server.stream 30 curl -sf "$STREAM_URL/streams"
+}
+
 stop() { # stop PIDFILE PROCESS NAME
   alive "$1" "$2" || { rm -f "$1"; return 0; }
   say "stopping $3"
@@ -328,7 +345,8 @@ servers() {
     1:busi) for i in "${!BUSI_INSTANCES[@]}"; do servers "busi-$((i + 1))"; done ;;
     1:busi-[0-9]) echo "$RUN_DIR/$1/gunicorn.pid gunicorn $1" ;;
     1:haproxy) echo "$RUN_DIR/haproxy/haproxy.pid haproxy HAProxy" ;;
-    *) die "unknown server '$1': use redis, mysql, dtm or busi (HA=1: also redis-PORT, dtm-N, busi-N, haproxy)" ;;
+    *:stream) echo "$RUN_DIR/stream/stream.pid busi.server.stream stream-server" ;;
+    *) die "unknown server '$1': use redis, mysql, dtm, busi or stream (HA=1: also redis-PORT, dtm-N, busi-N, haproxy)" ;;
   esac
 }
 
@@ -349,12 +367,17 @@ case "${1:-}" in
     fi
     "$PY" -m busi setup
     ;;
-  busi-start) if [ "$HA" = 1 ]; then busi_instances_start; else busi_start; fi ;;
+  busi-start)
+    if [ "$HA" = 1 ]; then busi_instances_start; else busi_start; fi
+    stream_start
+    ;;
   busi-restart)
     servers busi | while read -r pidfile process label; do stop "$pidfile" "$process" "$label"; done
     # The service behind Toxiproxy too: the next rtt-up starts it on the code on disk.
     stop "$RUN_DIR/busi-rtt/gunicorn.pid" gunicorn "business service ($RUN_DIR/busi-rtt)"
+    stop "$RUN_DIR/stream/stream.pid" busi.server.stream "stock stream server"
     if [ "$HA" = 1 ]; then busi_instances_start; else busi_start; fi
+    stream_start
     ;;
   kill)
     lines=$(servers "${2:-}")
@@ -383,6 +406,7 @@ case "${1:-}" in
       stop "$dir/gunicorn.pid" gunicorn "business service ($dir)"
       reap_orphaned_workers "$dir"
     done
+    stop "$RUN_DIR/stream/stream.pid" busi.server.stream "stock stream server"
     # Any build of ours, an older binary name too, so that `up` then starts the current one.
     for dir in "$RUN_DIR"/dtm "$RUN_DIR"/dtm-[0-9]; do [ -d "$dir" ] && stop "$dir/dtm.pid" "$RUN_DIR/bin/dtm-" "DTM ($dir)"; done
     stop "$RUN_DIR/toxiproxy/toxiproxy.pid" toxiproxy- Toxiproxy

@@ -1,7 +1,10 @@
-"""The Redis client, made in one place: a single server, or a Redis Cluster (REDIS_CLUSTER=1,
+"""The Redis client (and its asyncio twin), made in one place: a single server, or a Redis Cluster (REDIS_CLUSTER=1,
 the HA stack), whose client routes each command to the shard of its keys' hash tag."""
 
 import redis
+from redis.asyncio import Redis as AsyncRedis
+from redis.asyncio.cluster import RedisCluster as AsyncRedisCluster
+from redis.asyncio.retry import Retry as AsyncRetry
 from redis.backoff import NoBackoff
 from redis.cluster import RedisCluster
 from redis.retry import Retry
@@ -32,3 +35,22 @@ def connect(config):
             **NO_HANDSHAKE,
         )
     return redis.Redis.from_url(config.redis_url, socket_timeout=TIMEOUT_S, retry=Retry(NoBackoff(), 0), **NO_HANDSHAKE)
+
+
+def connect_async(config):
+    """The same client for asyncio (the stock stream server, busi/server/stream.py), retried by
+    no one either: its reader reads again after an error."""
+    if config.redis_cluster:
+        reached_at = config.node_addresses()
+        return AsyncRedisCluster.from_url(
+            config.redis_url,
+            address_remap=lambda announced: reached_at.get(announced, announced),
+            socket_timeout=TIMEOUT_S,
+            # One try: the asyncio cluster pipeline counts tries, not retries, and with 0 it sends
+            # nothing and fails with an UnboundLocalError (redis-py 5.2.1).
+            cluster_error_retry_attempts=1,
+            **NO_HANDSHAKE,
+        )
+    return AsyncRedis.from_url(
+        config.redis_url, socket_timeout=TIMEOUT_S, retry=AsyncRetry(NoBackoff(), 0), **NO_HANDSHAKE
+    )

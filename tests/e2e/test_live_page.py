@@ -1,4 +1,4 @@
-"""The live page and DTM's dashboard in a real browser: Debian's Chromium, driven by Playwright
+"""The live page, a buyer's product page and DTM's dashboard in a real browser: Debian's Chromium, driven by Playwright
 (`playwright install` cannot download its own browsers here). Every request the pages make
 outside this machine is refused and recorded: both must work offline."""
 
@@ -79,6 +79,25 @@ def test_the_batch_and_a_sell_out_on_the_live_page(offline_page, config, new_pro
     expect(row.locator(".stock")).to_have_text("0")
     expect(page.locator("#log")).to_contain_text("buy: 409")
     expect(row.locator(".orders")).to_have_text("2", timeout=DEADLINE_MS)
+    assert page.outside == []
+
+
+def test_the_product_page_counts_down_live(offline_page, config, busi, new_product):
+    """The counter follows the stock stream: a purchase made elsewhere (this test's, over HTTP)
+    lowers it without a reload; then the page's own button buys, as a new anonymous buyer."""
+    page, product_id = offline_page, new_product(3)
+    page.goto(f"{site(config.busi_url)}/products/{product_id}")
+    expect(page.locator("#stock")).to_have_text("3")
+    expect(page.locator("#status")).to_have_text("live")
+    assert busi.purchase(7, product_id).status_code == 200
+    expect(page.locator("#stock")).to_have_text("2")
+    page.click("#buy")
+    expect(page.locator("#result")).to_contain_text("Bought!")
+    expect(page.locator("#stock")).to_have_text("1")
+    screenshot(page, config, "product-page.png")
+    page.click("#buy")  # as the same buyer now, with the credential the first purchase answered
+    expect(page.locator("#stock")).to_have_text("0")
+    expect(page.locator("#buy")).to_be_disabled()
     assert page.outside == []
 
 

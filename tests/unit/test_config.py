@@ -14,6 +14,7 @@ def test_defaults_start_every_server_locally():
     config = Config.from_env({})
     assert (config.local_dtm, config.local_redis, config.local_mysql) == (True, True, True)
     assert config.busi_url == "http://127.0.0.1:8081/api/busi"
+    assert config.stream_url == "http://127.0.0.1:8082/api/busi"  # the stock stream server's
 
 
 def test_a_given_url_means_that_server_already_runs():
