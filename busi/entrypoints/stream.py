@@ -12,7 +12,7 @@ import json
 import logging
 from functools import lru_cache
 
-from aiohttp import web
+from aiohttp import HttpVersion11, web
 
 from busi.config import API_PREFIX
 from busi.domain.refusals import InvalidInput
@@ -23,6 +23,7 @@ log = logging.getLogger(__name__)
 FIRST_READING_S = 5  # the first stock must come within this, or the store is unreachable: a 503
 RETRY_MS = 1000  # how soon a browser's EventSource connects again after losing the stream
 FEED = web.AppKey("feed")
+SLOW_VIEWER_BYTES = 64 * 1024  # ~800 events unread: the viewer is gone or stuck
 
 
 def create_app(feed):
@@ -79,14 +80,39 @@ async def stream(request):
         )
         await response.prepare(request)
         await response.write(f"retry: {RETRY_MS}\n\n".encode())
-        while True:  # until the viewer goes away: the write fails, or aiohttp cancels the handler
-            await response.write(event(reading))
-            reading = await viewer.next()
+        await response.write(event(reading))
+        viewer.attach(push_to(request))
+        await asyncio.get_running_loop().create_future()  # until aiohttp cancels it: the viewer went away
     finally:
         feed.leave(viewer)
+
+
+def push_to(request):
+    """The viewer's sink: each reading written straight to its socket, framed as the response's
+    chunked body (HTTP/1.1) or raw (1.0). A viewer that has left SLOW_VIEWER_BYTES unread is
+    closed: its browser connects again (retry) and starts from the stock then."""
+    transport, chunked = request.transport, request.version >= HttpVersion11
+
+    def push(reading):
+        if transport is None or transport.is_closing():
+            return
+        if transport.get_write_buffer_size() > SLOW_VIEWER_BYTES:
+            log.info("a viewer of product %s reads too slowly: closed", reading.product_id)
+            transport.close()
+            return
+        transport.write(chunk(reading) if chunked else event(reading))
+
+    return push
 
 
 @lru_cache(maxsize=1024)  # one reading goes to every viewer of its product: encoded once, not per viewer
 def event(reading):
     data = {"product_id": reading.product_id, "stock": reading.stock, "read_at": round(reading.read_at, 6)}
     return f"event: stock\ndata: {json.dumps(data)}\n\n".encode()
+
+
+@lru_cache(maxsize=1024)
+def chunk(reading):
+    """event(reading) as one chunk of a chunked body (RFC 9112, 7.1)."""
+    data = event(reading)
+    return b"%x\r\n%s\r\n" % (len(data), data)

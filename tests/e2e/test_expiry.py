@@ -155,7 +155,9 @@ def test_restock_s_compensation_succeeds_when_the_stock_key_is_gone(busi, signed
             f"{busi.url}/{path}",
             params={**query, "op": op},
             headers=signed(gid),
-            json=sealed(gid, "02", {"product_id": 999_999_991}, "restock", "restockCompensate"),
+            json=sealed(
+                gid, "02", {"product_id": 999_999_991, "units": 1, "user_id": 1}, "restock", "restockCompensate"
+            ),
         )
         assert response.status_code == answer, response.text
 

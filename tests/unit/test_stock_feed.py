@@ -9,7 +9,7 @@ from aiohttp.test_utils import TestClient, TestServer
 
 from busi.adapters.stock_changes import product_of_channel
 from busi.domain.stock_feed import Reading, StockFeed, Viewer
-from busi.entrypoints.stream import create_app, event
+from busi.entrypoints.stream import FEED, create_app, event
 
 DEADLINE_S = 2
 
@@ -191,6 +191,31 @@ def test_a_malformed_id_is_a_400_and_an_unknown_product_a_404_json(path, status)
         assert isinstance((await response.json())["error"], str)
 
     on_stream_server(FakeStore(p1=5), test)
+
+
+def test_an_open_stream_gets_each_new_value_written_as_a_chunk():
+    store = FakeStore(p1=5)
+
+    async def test(client):
+        response = await client.get("/api/busi/products/1/stream")
+        await response.content.readuntil(b"\n\n")  # retry
+        assert b'"stock": 5' in await response.content.readuntil(b"\n\n")
+        for units in (4, 2):
+            store.stocks[1] = units
+            client.app[FEED].changed(1)
+            assert f'"stock": {units}'.encode() in await response.content.readuntil(b"\n\n")
+        response.close()
+
+    on_stream_server(store, test)
+
+
+def test_an_attached_viewer_hands_each_new_value_to_its_sink_once():
+    viewer, given = Viewer(1), []
+    viewer.offer(Reading(1, 5, 0.0))
+    viewer.attach(given.append)  # the reading offered before goes at once
+    for units in (5, 4, 4, 3):
+        viewer.offer(Reading(1, units, 0.0))
+    assert [reading.stock for reading in given] == [5, 4, 3]
 
 
 def test_a_stream_opens_with_the_stock():
