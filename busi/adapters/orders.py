@@ -84,14 +84,6 @@ def postpone_expiry(engine, gids, seconds):
         conn.execute(query, {"s": seconds, "gids": list(gids)})
 
 
-def count_orders(engine, product_id, table=ORDERS):
-    """(orders, units in them) of the product."""
-    with engine.connect() as conn:
-        query = sql("SELECT COUNT(*), COALESCE(SUM(amount), 0) FROM {table} WHERE product_id = :p", table)
-        count, units = conn.execute(query, {"p": product_id}).one()
-        return count, int(units)
-
-
 def latest_orders(engine, product_id, limit=10, table=ORDERS):
     with engine.connect() as conn:
         rows = conn.execute(

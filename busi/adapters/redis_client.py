@@ -17,6 +17,12 @@ TIMEOUT_S = 5
 NO_HANDSHAKE = {"lib_name": None, "lib_version": None}
 
 
+def address_remap(config):
+    """A cluster node's announced address -> the one this process reaches it at (REDIS_NODE_ADDRESSES)."""
+    reached_at = config.node_addresses()
+    return lambda announced: reached_at.get(announced, announced)
+
+
 def connect(config):
     """Never retried by the client: a command whose reply was lost has an unknown outcome, and
     that is DoAndSubmit's to settle, through the back-query, not a resend's. Replies are
@@ -25,10 +31,9 @@ def connect(config):
     if config.redis_cluster:
         # cluster_error_retry_attempts=0: a command to a dead shard fails at once, not after
         # three more tries, and is never sent twice.
-        reached_at = config.node_addresses()
         return RedisCluster.from_url(
             config.redis_url,
-            address_remap=lambda announced: reached_at.get(announced, announced),
+            address_remap=address_remap(config),
             socket_timeout=TIMEOUT_S,
             cluster_error_retry_attempts=0,
             retry=Retry(NoBackoff(), 0),
@@ -41,10 +46,9 @@ def connect_async(config):
     """The same client for asyncio (the stock stream server, busi/server/stream.py), retried by
     no one either: its reader reads again after an error."""
     if config.redis_cluster:
-        reached_at = config.node_addresses()
         return AsyncRedisCluster.from_url(
             config.redis_url,
-            address_remap=lambda announced: reached_at.get(announced, announced),
+            address_remap=address_remap(config),
             socket_timeout=TIMEOUT_S,
             # One try: the asyncio cluster pipeline counts tries, not retries, and with 0 it sends
             # nothing and fails with an UnboundLocalError (redis-py 5.2.1).

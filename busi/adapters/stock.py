@@ -113,17 +113,13 @@ def reset_stock(redis, product_id, units, kind="", limit=None):
     pipe.set(stock_key(product_id, kind), units)
     pipe.set(added_key(product_id, kind), units)
     pipe.delete(held_key(product_id, kind))
-    _set_limit(pipe, product_id, limit, kind)
+    set_limit(pipe, product_id, limit, kind)
     pipe.execute()
 
 
-def set_limit(redis, product_id, limit, kind=""):
-    """From now on, at most `limit` units per buyer (None: no limit). Purchases read it inside
-    their script: each is checked against the limit of its moment."""
-    _set_limit(redis, product_id, limit, kind)
-
-
-def _set_limit(client, product_id, limit, kind):
+def set_limit(client, product_id, limit, kind=""):
+    """From now on, at most `limit` units per buyer (None: no limit); client: Redis or a
+    pipeline. Purchases read it inside their script: each is checked against the limit of its moment."""
     if limit is None:
         client.delete(limit_key(product_id, kind))
     else:

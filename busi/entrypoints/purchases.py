@@ -127,13 +127,12 @@ def get_stock():
 def get_orders():
     strategy, product_id, _ = known_product(params())
     svc = services()
-    count, units = strategy.order_count(svc, product_id)
     by_status = orders.count_by_status(svc.mysql, product_id, strategy.order_table)
     return {
         "product_id": product_id,
         "strategy": strategy.name,
-        "count": count,
-        "units": units,
+        "count": sum(by_status["orders"].values()),
+        "units": sum(by_status["units"].values()),
         "by_status": by_status["orders"],
         "units_by_status": by_status["units"],
         "latest": strategy.latest_orders(svc, product_id),

@@ -107,10 +107,6 @@ class Strategy:
         """The units left, or None for a product this strategy does not know."""
         raise NotImplementedError
 
-    def order_count(self, svc, product_id):
-        """(orders, units in them)."""
-        return orders.count_orders(svc.mysql, product_id, table=self.order_table)
-
     def latest_orders(self, svc, product_id, limit=10):
         return orders.latest_orders(svc.mysql, product_id, limit, table=self.order_table)
 
