@@ -9,6 +9,7 @@ sale, the stores are read back and one balance sheet says whether units and mone
 the units the product's ledger says were added, restock included.
 """
 
+import base64
 import json
 import random
 import time
@@ -152,9 +153,11 @@ def read_sheet(client, dtm, product, start, since_s):
     transactions = dtm_records.dtm_transactions(dtm, product, since_s)
     refunds, refunded = Decimal("0.00"), 0
     for gid, trans in transactions.items():
-        failed_payment = payment.is_payment(gid) and trans["status"] == "failed"
-        if failed_payment and charged_then_refunded(dtm.query(gid)["branches"]):
-            refunds, refunded = refunds + charge_of(trans), refunded + 1
+        if not (payment.is_payment(gid) and trans["status"] == "failed"):
+            continue
+        branches = dtm.query(gid)["branches"]
+        if charged_then_refunded(branches):
+            refunds, refunded = refunds + charge_of(branches), refunded + 1
     won = {
         kind: sum(1 for gid, t in transactions.items() if t["status"] == "succeed" and is_kind(gid))
         for kind, is_kind in (("pay", payment.is_payment), ("expire", expiry.is_expiry_saga))
@@ -178,9 +181,10 @@ def awaiting(by_status):
     return by_status.get(orders.CREATED, 0) + by_status.get(orders.PAYING, 0)
 
 
-def charge_of(saga):
-    """The price a payment saga (DTM's record) charges: its charge step's payload's."""
-    return Decimal(json.loads(saga["payloads"][payment.CHARGE_STEP])["price"])
+def charge_of(branches):
+    """The price a payment saga charges: its charge action's payload's (DTM's query: base64)."""
+    [charge] = [b for b in branches if b["url"].endswith("/charge") and b["op"] == "action"]
+    return Decimal(json.loads(base64.b64decode(charge["bin_data"]))["price"])
 
 
 def charged_then_refunded(branches):

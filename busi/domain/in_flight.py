@@ -6,6 +6,7 @@ would land after it and be counted against the new stock: 5 orders for 4 units. 
 until the product has no unit in flight (settle), and say how long they waited.
 """
 
+import base64
 import json
 import time
 
@@ -34,15 +35,19 @@ def units_in_flight(svc, gids):
     deducted = [gid for gid, done in zip(pending, local_transactions_done(svc.redis, pending), strict=True) if done]
     units = {}
     for gid in deducted:  # few: a purchase's order follows its deduction within milliseconds
-        trans = svc.dtm.transaction(gid) or {}
-        if trans.get("status") is not None and trans["status"] not in FINAL:
-            units[products[gid]] = units.get(products[gid], 0) + units_of(trans)
+        record = svc.dtm.query(gid)
+        status = (record["transaction"] or {}).get("status")
+        if status is not None and status not in FINAL:
+            units[products[gid]] = units.get(products[gid], 0) + units_of(record)
     return units
 
 
-def units_of(message):
-    """The units a purchase's message (DTM's record) deducted: its createOrder's amount."""
-    return json.loads(message["payloads"][0])["amount"]
+def units_of(record):
+    """The units a purchase's message deducted: its createOrder branch's amount, from DTM's
+    query (the branches, each payload in base64: both stores keep them so; only boltdb lists
+    the payloads with the transaction)."""
+    [create_order] = [branch for branch in record["branches"] if branch["op"] == "action"]
+    return json.loads(base64.b64decode(create_order["bin_data"]))["amount"]
 
 
 def settle(svc, product_id, deadline_s=SETTLE_DEADLINE_S):

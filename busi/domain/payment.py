@@ -38,7 +38,6 @@ def price_of(svc, order):
     return (product["price"] if product else products.DEFAULT_PRICE) * order["amount"]
 
 
-CHARGE_STEP = 1  # the saga's steps: claim, charge, markPaid
 GID_INFIX = "-pay-"  # a payment's gid: the product's hash tag, this, a uuid
 
 
@@ -63,7 +62,7 @@ def pay(svc, order, gid, crash_at=None):
         svc.dtm, gid, retry_interval=RETRY_INTERVAL_S, branch_headers=headers, branch_secret=svc.config.branch_secret
     )
     saga.add(payload, f"{busi}/claimOrder", f"{busi}/claimOrderCompensate")
-    saga.add(payload, f"{busi}/charge", f"{busi}/chargeCompensate")  # CHARGE_STEP
+    saga.add(payload, f"{busi}/charge", f"{busi}/chargeCompensate")
     saga.add(payload, f"{busi}/markPaid", f"{busi}/markPaidCompensate")
     # A worker waits here while DTM calls the branches on other workers: ten payments of one
     # order at once would hold every worker and leave none for the branches. One at a time.
