@@ -159,8 +159,9 @@ class FakeComparison:
     def run(self, strategy, crashes=0):
         lost = crashes if strategy == "twostores" else 0
         answers = [(200, 0.01 * n, 0.01) for n in range(self.stock - lost)]
+        answers += [(None, 0.5, 0.01)] * lost  # the crash purchases, one unit each: their process died
         answers += [(409, 1 + 0.01 * n, 0.01) for n in range(self.buyers - len(answers))]
-        return compare.Sale(self.stock, answers, 0, self.stock - lost)
+        return compare.Sale(self.stock, answers, 0, self.stock - lost, died_with=lost)
 
 
 def test_the_compare_command_prints_its_steps_then_the_table(monkeypatch, capsys):
