@@ -1,9 +1,9 @@
-# make demo | make test | make up | make down | make lint   (see README.md)
+# make demo | make test | make up | make down | make lint | make compose-test   (see README.md)
 PYTHON ?= python3.11
 VENV := .venv
 PY := $(VENV)/bin/python
 
-.PHONY: demo test up down venv lint up-ha test-ha
+.PHONY: demo test up down venv lint up-ha test-ha compose-test
 
 venv: $(VENV)/.installed
 
@@ -46,3 +46,11 @@ test-ha: test
 
 down:
 	@if [ -x $(PY) ]; then bash scripts/stack.sh down; fi
+
+# The Docker stack (docker-compose.yml, docs/docker.md), for real: a Docker engine, the base image
+# and Compose made once (scripts/docker.sh), then tests/docker builds the images, starts the
+# containers on loopback, runs the seed's lines, the batch and the container faults, and
+# removes them. Stop the local stack first (make down): the containers take its ports.
+compose-test: venv
+	bash scripts/docker.sh prepare
+	COMPOSE_TEST=1 $(PY) -m pytest -s tests/docker

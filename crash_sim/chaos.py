@@ -27,7 +27,7 @@ from crash_sim import audit, stack, toxiproxy
 from crash_sim.crowd import Crowd
 from crash_sim.ha_network_faults import BUSI_1_REDIS, DTM_1_STORE
 from crash_sim.network_faults import REPLIES, REQUESTS, SILENT, Toxic
-from crash_sim.sale import OPENING, PRICE, read_sheet, restock_once
+from crash_sim.sale import OPENING, PRICE, read_sheet, restock_once, settled
 from saga import DtmClient
 
 SLOTS = 2  # sales at once
@@ -255,7 +255,13 @@ class Chaos:
         verdict = Verdict(self.seed, self.injected)
         for product in self.products:
             try:
-                wait.until(lambda p=product: self._settled(p), SETTLE_DEADLINE_S, f"product {product.id} to settle", 1)
+                # Sagas too: an expiry the sweeper started late must have finished before the sheet.
+                wait.until(
+                    lambda p=product: settled(self.busi, self.dtm, p.id, p.began),
+                    SETTLE_DEADLINE_S,
+                    f"product {product.id} to settle",
+                    1,
+                )
             except TimeoutError as err:
                 verdict.broken.append((product, [str(err)]))
             found = audit.read(
@@ -276,10 +282,6 @@ class Chaos:
                 verdict.broken.append((product, problems))
         verdict.products = len(self.products)
         return verdict
-
-    def _settled(self, product):
-        found = audit.read(self.redis, self.mysql, self.dtm, product.id, STOCK, 0, since_s=product.began)
-        return not found.unfinished and not found.awaiting
 
 
 @dataclass

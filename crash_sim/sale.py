@@ -122,7 +122,7 @@ def run_sale(config, stock=50, buyers=200, pay=0.6, short=0.1, crash=3, seed=Non
     )
     dtm = DtmClient(config.dtm_url)
     yield "waiting for every order to be paid or cancelled, and for DTM to finish every transaction"
-    wait.until(lambda: _settled(client, dtm, product, began), SETTLE_DEADLINE_S, "the sale to settle", 0.5)
+    wait.until(lambda: settled(client, dtm, product, began), SETTLE_DEADLINE_S, "the sale to settle", 0.5)
     sheet = read_sheet(client, dtm, product, start, began)
     yield from sheet.lines()
     yield sheet
@@ -193,7 +193,9 @@ def charged_then_refunded(branches):
     return {("charge", "action"), ("chargeCompensate", "compensate")} <= succeeded
 
 
-def _settled(client, dtm, product, since_s):
+def settled(client, dtm, product, since_s):
+    """No order awaits payment, and DTM has finished every transaction of the product since
+    since_s: its purchases, and the payment and expiry sagas that the balance sheet counts."""
     created = awaiting(client.get("orders", product_id=product).json()["by_status"])
     transactions = dtm_records.dtm_transactions(dtm, product, since_s)
     return not created and all(t["status"] in FINAL for t in transactions.values())

@@ -24,16 +24,14 @@ redis_cluster_up() {
     port_free "$port" "Redis shard" "stop the server on it"
     port_free $((port + 10000)) "Redis shard's cluster bus" "stop the server on it"
     say "starting Redis Cluster shard on 127.0.0.1:$port"
-    redis-server --port "$port" --bind 127.0.0.1 --dir "$dir" --daemonize yes \
+    redis-server "$REDIS_CONF" --port "$port" --bind 127.0.0.1 --dir "$dir" --daemonize yes \
       --pidfile "$dir/redis.pid" --logfile "$dir/redis.log" --cluster-enabled yes \
-      --cluster-config-file nodes.conf --cluster-node-timeout 2000 --cluster-require-full-coverage no \
-      --"${REDIS_DURABILITY[0]}" "${REDIS_DURABILITY[1]}" --"${REDIS_DURABILITY[2]}" "${REDIS_DURABILITY[3]}" >/dev/null
+      --cluster-config-file nodes.conf --cluster-node-timeout 2000 --cluster-require-full-coverage no >/dev/null
   done
   for port in "${REDIS_SHARDS[@]}"; do
     dir="$RUN_DIR/redis-$port"
     wait_for "Redis shard $port" "$dir/redis.log" "$dir/redis.pid" redis-server 60 redis_ready "$port"
-    redis-cli -p "$port" config set "${REDIS_DURABILITY[@]}" >/dev/null
-    redis-cli -p "$port" config set "${REDIS_NOTIFY[@]}" >/dev/null  # each master publishes its own keys' changes
+    redis_settings "$port"  # each master publishes its own keys' changes
   done
   if ! redis-cli -p "${REDIS_SHARDS[0]}" cluster info | grep -q '^cluster_slots_assigned:16384'; then
     say "creating the Redis Cluster: ${#REDIS_SHARDS[@]} masters, the 16384 slots split between them"

@@ -21,10 +21,9 @@ PY=${PY:-.venv/bin/python}
 # = python -m busi config, without importing the app (0.1 s, not 1 s, for each kill and pid)
 settings=$("$PY" -P busi/config.py) || { echo "stack: error: cannot read the configuration (see above)" >&2; exit 1; }
 eval "$settings"
-DTM_VERSION=v1.19.0
-DTM_MODULE=github.com/dtm-labs/dtm
+source scripts/build-dtm.sh  # DTM_VERSION, DTM_MODULE
 # Its own name: a binary built without the dashboard or the two patches is not reused.
-DTM_BIN="$RUN_DIR/bin/dtm-$DTM_VERSION-dashboard-loopback-savefix"
+DTM_BIN="$RUN_DIR/bin/dtm-$DTM_VERSION-dashboard-listenhost-savefix"
 TOXIPROXY_VERSION=v2.12.0
 TOXIPROXY_BIN="$RUN_DIR/bin/toxiproxy-$TOXIPROXY_VERSION"
 mkdir -p "$RUN_DIR"
@@ -91,14 +90,17 @@ web_assets() {
     || { tail -n 25 "$RUN_DIR/npm-web.log" >&2; die "npm ci in $dir failed"; }
 }
 
-# Redis is the stock's system of record: every write is in the append-only file, fsynced,
-# before Redis answers it (appendfsync always). With everysec a power cut or kernel crash
-# loses up to a second of acknowledged deductions (more on a busy disk, and then even a
-# Redis crash can), each one a unit sold twice. See docs/durability-and-auth.md.
-REDIS_DURABILITY=(appendonly yes appendfsync always)
-# Keyspace events (K) of string commands ($): each change of a stock key is published, which the
-# stock stream server follows (busi/adapters/stock_changes.py); the purchase scripts need no change.
-REDIS_NOTIFY=(notify-keyspace-events 'K$')
+# Redis's and MariaDB's settings (durability, keyspace events), shared with the Docker images.
+REDIS_CONF="$PWD/scripts/conf/redis.conf"
+MARIADB_CNF="$PWD/scripts/conf/mariadb.cnf"
+# redis_settings PORT: the settings of REDIS_CONF on a running Redis too (one reused from
+# before, or left at everysec by an interrupted benchmark).
+redis_settings() {
+  local name value
+  grep -v '^#' "$REDIS_CONF" | while read -r name value; do
+    [ -n "$name" ] && redis-cli -p "$1" config set "$name" "$value" >/dev/null
+  done
+}
 
 # PONG, not just an answer: while Redis replays its append-only file it answers LOADING,
 # and redis-cli exits 0 for that too.
@@ -109,14 +111,11 @@ redis_up() {
   if ! alive "$dir/redis.pid" redis-server; then
     port_free "$REDIS_PORT" Redis "set REDIS_URL to use that server"
     say "starting Redis on 127.0.0.1:$REDIS_PORT"
-    redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --dir "$dir" --daemonize yes \
-      --pidfile "$dir/redis.pid" --logfile "$dir/redis.log" \
-      --"${REDIS_DURABILITY[0]}" "${REDIS_DURABILITY[1]}" --"${REDIS_DURABILITY[2]}" "${REDIS_DURABILITY[3]}" >/dev/null
+    redis-server "$REDIS_CONF" --port "$REDIS_PORT" --bind 127.0.0.1 --dir "$dir" --daemonize yes \
+      --pidfile "$dir/redis.pid" --logfile "$dir/redis.log" >/dev/null
   fi
   wait_for Redis "$dir/redis.log" "$dir/redis.pid" redis-server 60 redis_ready
-  # Also for a Redis reused from before, or left at everysec by an interrupted benchmark.
-  redis-cli -p "$REDIS_PORT" config set "${REDIS_DURABILITY[@]}" >/dev/null
-  redis-cli -p "$REDIS_PORT" config set "${REDIS_NOTIFY[@]}" >/dev/null
+  redis_settings "$REDIS_PORT"
 }
 
 mysql_up() {
@@ -132,9 +131,9 @@ mysql_up() {
   if ! alive "$dir/mysqld.pid" mariadbd; then
     port_free "$MYSQL_PORT" MariaDB "set MYSQL_URL to use that server"
     say "starting MariaDB on 127.0.0.1:$MYSQL_PORT"
-    setsid mariadbd --no-defaults --datadir="$dir/data" --socket="$sock" --port="$MYSQL_PORT" \
+    setsid mariadbd --defaults-file="$MARIADB_CNF" --datadir="$dir/data" --socket="$sock" --port="$MYSQL_PORT" \
       --bind-address=127.0.0.1 --pid-file="$dir/mysqld.pid" --log-error="$dir/mysqld.log" \
-      --max-connections=500 --innodb-flush-log-at-trx-commit=1 "${as_root[@]}" </dev/null >/dev/null 2>&1 &
+      "${as_root[@]}" </dev/null >/dev/null 2>&1 &
   fi
   wait_for MariaDB "$dir/mysqld.log" "$dir/mysqld.pid" mariadbd 60 mariadb-admin --no-defaults --socket="$sock" -u "$(id -un)" ping
   # The application's own account, named by MYSQL_URL; the schema itself is applied in Python.
@@ -147,43 +146,9 @@ SQL
 
 dtm_build() {
   [ -x "$DTM_BIN" ] && return
-  local go_minor
-  go_minor=$(go env GOVERSION 2>/dev/null | sed -n 's/^go1\.\([0-9]*\).*/\1/p')
-  [ "${go_minor:-0}" -ge 21 ] || die "Go 1.21 or newer is needed to build DTM (found: $(go version 2>&1)); Debian 12's golang-go is 1.19, too old"
   say "building the DTM server $DTM_VERSION and its dashboard from the Go module proxy and npm (a few minutes, once)"
-  # `go install module@version` also reads the module's version list, which the proxy
-  # refuses for this module (403); downloading the tagged version and building it does not.
-  local module src="$RUN_DIR/dtm-src" log="$RUN_DIR/dtm-build.log"
-  module=$(go mod download -json "$DTM_MODULE@$DTM_VERSION" | sed -n 's/^\t"Dir": "\(.*\)",$/\1/p')
-  [ -d "$module" ] || die "go mod download $DTM_MODULE@$DTM_VERSION gave no source directory"
-  # main.go embeds admin/dist, which the module ships empty (then `/` is proxied to an
-  # internet host): build the dashboard into a writable copy of the source first.
-  rm -rf "$src" && cp -r "$module" "$src" && chmod -R u+w "$src"
-  # DTM has no listen-address setting: it serves HTTP and gRPC on every interface
-  # (dtmsvr/svr.go: ":%d"). Its API hands every transaction's branch token to whoever asks,
-  # and can submit or abort any transaction, so here it listens on loopback only.
-  sed -i 's/fmt.Sprintf(":%d", conf.HTTPPort)/fmt.Sprintf("127.0.0.1:%d", conf.HTTPPort)/; s/fmt.Sprintf(":%d", conf.GrpcPort)/fmt.Sprintf("127.0.0.1:%d", conf.GrpcPort)/' "$src/dtmsvr/svr.go"
-  [ "$(grep -c '"127.0.0.1:%d"' "$src/dtmsvr/svr.go")" = 2 ] || die "DTM's dtmsvr/svr.go has changed: the loopback patch no longer applies"
-  # Upstream's fix of a lost saga, made after v1.19.0 and in no release yet (dtm-labs/dtm
-  # commit c5a3e5f, "Handle errors for save new"; the module proxy serves tags only): when
-  # saving a new saga failed (its store's link reset), submit ran its branches anyway, with
-  # nothing stored to retry or compensate them. The HA stack's chaos run found it: a payment
-  # charged, its order left paying for good (docs/fault-matrix.md).
-  sed -z -i 's/\t}\n\treturn t.Process(branches)\n}/\t} else if err != nil {\n\t\treturn err\n\t}\n\treturn t.Process(branches)\n}/' "$src/dtmsvr/api.go"
-  [ "$(grep -c '} else if err != nil {' "$src/dtmsvr/api.go")" = 1 ] || die "DTM's dtmsvr/api.go has changed: the save-error patch no longer applies"
-  # Exactly the UI's lock file. Its `resolved` URLs name a mirror this machine cannot reach:
-  # --replace-registry-host=always fetches the same versions (and checks the same integrity
-  # hashes) from the configured registry. It pins vite 3.2.11 beside @vitejs/plugin-vue 4.2.3,
-  # whose peer range says vite 4; npm 7+ refuses that pair unless --legacy-peer-deps (and
-  # the pair builds: the dashboard works). Its version must match the server's, or it says so.
-  (cd "$src/admin" && npm ci --legacy-peer-deps --replace-registry-host=always --no-audit --no-fund \
-    && VITE_ADMIN_VERSION="$DTM_VERSION" npm run build) >"$log" 2>&1 || { tail -n 25 "$log" >&2; die "could not build DTM's dashboard (npm; log: $log)"; }
-  mkdir -p "$(dirname "$DTM_BIN")"
-  local ldflags="-X main.Version=$DTM_VERSION"
-  (cd "$src" && go build -ldflags "$ldflags" -o "$DTM_BIN" .) 2>>"$log" \
-    || (cd "$src" && GOTOOLCHAIN=go1.23.12 go build -ldflags "$ldflags" -o "$DTM_BIN" .) 2>>"$log" \
-    || { tail -n 25 "$log" >&2; die "could not build the DTM server"; }
-  rm -rf "$src"
+  bash scripts/build-dtm.sh "$DTM_BIN" >"$RUN_DIR/dtm-build.log" 2>&1 \
+    || { tail -n 25 "$RUN_DIR/dtm-build.log" >&2; die "could not build the DTM server (log: $RUN_DIR/dtm-build.log)"; }
 }
 
 # dtm_server_up DIR PORT STORE_YAML: one DTM server (HTTP on PORT, gRPC and JSON-RPC next).

@@ -37,6 +37,9 @@ class Viewer:
         return wait_until(lambda: self.stocks == list(stocks), DEADLINE_S)
 
     def close(self):
+        # Shut the socket first: the reading thread, blocked in recv, returns at once. A plain
+        # close waits for that thread's lock, up to the read timeout (60 s) on a quiet stream.
+        self.response.raw.shutdown()
         self.response.close()
 
 
