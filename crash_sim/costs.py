@@ -9,7 +9,6 @@ answer and, for dtm, every unit sold has its order (which DTM creates after the 
 
 import os
 import re
-import signal
 import subprocess
 import uuid
 from dataclasses import dataclass
@@ -142,8 +141,7 @@ def run_rush(client, strategy, product, buyers, connections):
                 break
         # At once: wrk's main thread would sleep out its whole duration, and the threads already
         # stopped hold connections that sync workers wait on.
-        rusher.send_signal(signal.SIGINT)
-        output, _ = rusher.communicate(timeout=60)
+        output = wrk.interrupt(rusher)
     wrk_cores = wrk.cores_since(started)
     answered, bought, seconds = RUSH_SUMMARY.search(output).groups()
     latency = tuple(float(ms) for ms in RUSH_LATENCY.search(output).groups())

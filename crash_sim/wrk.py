@@ -4,6 +4,7 @@ the service, was the limit."""
 
 import re
 import resource
+import signal
 import subprocess
 import time
 from dataclasses import dataclass
@@ -41,6 +42,21 @@ def run(url, seconds=8, connections=16, threads=2, script=None, args=(), headers
     started = children_clock()
     result = subprocess.run(command_line, capture_output=True, text=True, timeout=seconds + 60, check=True)
     return parse(result.stdout, cores_since(started))
+
+
+def interrupt(process, deadline_s=60, every_s=0.5):
+    """Stop a running wrk as Ctrl-C would, and return what it printed (its summary included).
+    SIGINT again until it exits: wrk ignores SIGINT until its main thread has started every
+    thread (one Lua state each: a while, for 200 threads on a busy machine), and one that comes
+    after its handler is set but before it sleeps is lost too; then wrk sleeps out its -d."""
+    deadline = time.monotonic() + deadline_s
+    while True:
+        process.send_signal(signal.SIGINT)
+        try:
+            return process.communicate(timeout=every_s)[0]
+        except subprocess.TimeoutExpired:  # retrying communicate loses no output
+            if time.monotonic() >= deadline:
+                raise
 
 
 def children_clock():

@@ -5,6 +5,7 @@
 #
 #   scripts/docker.sh packages       docker.io and debootstrap installed (apt-get)
 #   scripts/docker.sh prepare        those, dockerd answering, the local base image, Compose built
+#   scripts/docker.sh build          the images (make compose-test builds them too, if needed)
 #   scripts/docker.sh compose ARGS   docker compose ARGS on docker-compose.yml + docker/host-network.yml
 #
 # No image registry is reachable here, so the images' base is not pulled: it is made by
@@ -91,9 +92,12 @@ case "${1:-}" in
     base_image
     compose_build
     ;;
+  build)  # the images; compose reads the whole file, secrets included, though no image holds one
+    BRANCH_SECRET=unused AUTH_SECRET=unused MYSQL_PASSWORD=unused bash "$0" compose build
+    ;;
   compose)
     shift
     BASE="$BASE_IMAGE" exec "$COMPOSE_BIN" -f docker-compose.yml -f docker/host-network.yml "$@"
     ;;
-  *) die "usage: scripts/docker.sh packages | prepare | compose ARGS" ;;
+  *) die "usage: scripts/docker.sh packages | prepare | build | compose ARGS" ;;
 esac

@@ -1,6 +1,25 @@
-"""Reading wrk's report."""
+"""Reading wrk's report, and stopping a wrk whose main thread is not listening yet."""
 
-from crash_sim.wrk import parse
+import subprocess
+import sys
+
+from crash_sim.wrk import interrupt, parse
+
+# As wrk's main thread: SIGINT ignored while it starts its threads, then a handler that only
+# ends a long sleep; the summary after it.
+LATE_HANDLER = """
+import signal, time
+class Woken(Exception): pass
+def wake(*_): raise Woken  # as SIGINT ends wrk's sleep() (Python would sleep on after a handler)
+signal.signal(signal.SIGINT, signal.SIG_IGN)
+print("rush done", flush=True)
+time.sleep(1)
+signal.signal(signal.SIGINT, wake)
+try:
+    time.sleep(600)
+except Woken:
+    print("summary")
+"""
 
 REPORT = """Running 8s test @ http://127.0.0.1:8081/api/busi/flashSales?user_id=1
   2 threads and 16 connections
@@ -27,3 +46,10 @@ def test_rate_percentiles_and_errors():
 def test_microseconds_and_no_errors():
     load = parse(REPORT.replace("189.72ms", "850.00us").replace("  Non-2xx or 3xx responses: 3\n", ""))
     assert load.p50_ms == 0.85 and load.non_2xx == 0
+
+
+def test_interrupt_signals_until_wrk_listens_and_returns_its_summary():
+    process = subprocess.Popen([sys.executable, "-c", LATE_HANDLER], stdout=subprocess.PIPE, text=True)
+    assert process.stdout.readline() == "rush done\n"  # its first SIGINTs come while it ignores them
+    assert interrupt(process, deadline_s=30) == "summary\n"
+    assert process.returncode == 0
