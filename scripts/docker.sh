@@ -63,7 +63,7 @@ base_image() {
   debootstrap --variant=minbase --include=ca-certificates bookworm "$rootfs" "$mirror" >"$DOCKER_DIR/debootstrap.log" 2>&1 \
     || { tail -n 20 "$DOCKER_DIR/debootstrap.log" >&2; die "debootstrap failed"; }
   cp /usr/local/share/ca-certificates/*.crt "$rootfs/usr/local/share/ca-certificates/" 2>/dev/null || true
-  chroot "$rootfs" update-ca-certificates >/dev/null
+  chroot "$rootfs" update-ca-certificates >>"$DOCKER_DIR/debootstrap.log" 2>&1 || die "update-ca-certificates failed in $rootfs"
   rm -rf "$rootfs"/var/cache/apt/archives/*.deb "$rootfs"/var/lib/apt/lists/*
   tar -C "$rootfs" -c . | docker import - "$BASE_IMAGE" >/dev/null
   rm -rf "$rootfs"

@@ -73,9 +73,12 @@ def test_a_sweep_leaves_an_order_whose_window_is_open(busi, new_product, svc):
 
 
 def test_orders_due_while_dtm_is_down_expire_once_it_is_back(busi, new_product, svc, config):
-    product, [gid] = sale(busi, new_product, [77], window_s=2)
+    product, [gid] = sale(busi, new_product, [77], window_s=3600)
     stack.stop("dtm")
     try:
+        # Due only now that DTM is down: a window that closed while stopping DTM took its time
+        # (two servers on the HA stack, a busy machine) would let a sweeper expire it first.
+        orders.postpone_expiry(svc.mysql, [gid], 0)
         assert wait_until(lambda: gid in {due for due, *_ in orders.due_for_expiry(svc.mysql, 10_000)}, 10)
         with pytest.raises(DtmError):  # as the sweepers find meanwhile: the order stays due
             expiry.sweep(svc)
