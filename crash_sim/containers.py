@@ -39,9 +39,9 @@ def compose(*args, env=None, timeout=900):
     return result.stdout
 
 
-def state(service):
-    """Docker's State of the service's container: Pid, Status, Health, and its RestartCount.
-    Found by the labels Compose puts on it, so without the compose file's variables."""
+def container_of(service):
+    """The id of the service's container, found by the labels Compose puts on it (so without the
+    compose file's variables). A restart keeps the container: one lookup serves a whole crash."""
     labels = [f"label=com.docker.compose.project={PROJECT}", f"label=com.docker.compose.service={service}"]
     found = subprocess.run(
         ["docker", "ps", "--all", "--quiet", *(arg for label in labels for arg in ("--filter", label))],
@@ -51,7 +51,11 @@ def state(service):
     )
     if not found.stdout.strip():
         raise ContainerError(f"no container for the service {service}: is the Docker stack up?")
-    container = found.stdout.split()[0]
+    return found.stdout.split()[0]
+
+
+def state(container):
+    """Docker's State of a container: Pid, Status, Health, and its RestartCount."""
     result = subprocess.run(["docker", "inspect", container], capture_output=True, text=True, check=True)
     inspected = json.loads(result.stdout)[0]
     return {**inspected["State"], "RestartCount": inspected["RestartCount"]}
@@ -60,13 +64,14 @@ def state(service):
 def crash(service):
     """SIGKILL the container's main process; wait until its restart policy has it healthy again.
     Returns how many times Docker has restarted it, as the row's proof."""
-    before = state(service)
+    container = container_of(service)
+    before = state(container)
     if before.get("Status") != "running":
         raise ContainerError(f"{service}'s container is {before.get('Status')}, not running")
     os.kill(before["Pid"], signal.SIGKILL)
     deadline = time.monotonic() + RESTART_DEADLINE_S
     while True:
-        now = state(service)
+        now = state(container)
         if now["RestartCount"] > before["RestartCount"] and now.get("Health", {}).get("Status") == "healthy":
             return now["RestartCount"]
         if time.monotonic() >= deadline:

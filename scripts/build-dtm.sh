@@ -4,16 +4,18 @@
 # stage dtm) both build it with this script. Needs Go 1.21 or newer and npm.
 DTM_VERSION=v1.19.0
 DTM_MODULE=github.com/dtm-labs/dtm
-[ "${BASH_SOURCE[0]}" = "$0" ] || return 0  # sourced (scripts/stack.sh): the version only
+# The module's source (read-only), from the Go module proxy. `go install module@version` also
+# reads the module's version list, which the proxy refuses for this module (403); downloading
+# the tagged version does not.
+dtm_module_dir() { go mod download -json "$DTM_MODULE@$DTM_VERSION" | sed -n 's/^\t"Dir": "\(.*\)",$/\1/p'; }
+[ "${BASH_SOURCE[0]}" = "$0" ] || return 0  # sourced (scripts/stack.sh): the version and the source only
 set -euo pipefail
 OUTPUT=$(realpath -m "${1:?usage: scripts/build-dtm.sh OUTPUT}")
 die() { echo "build-dtm: error: $*" >&2; exit 1; }
 
 go_minor=$(go env GOVERSION 2>/dev/null | sed -n 's/^go1\.\([0-9]*\).*/\1/p')
 [ "${go_minor:-0}" -ge 21 ] || die "Go 1.21 or newer is needed to build DTM (found: $(go version 2>&1)); Debian 12's golang-go is 1.19, too old"
-# `go install module@version` also reads the module's version list, which the proxy refuses
-# for this module (403); downloading the tagged version and building it does not.
-module=$(go mod download -json "$DTM_MODULE@$DTM_VERSION" | sed -n 's/^\t"Dir": "\(.*\)",$/\1/p')
+module=$(dtm_module_dir)
 [ -d "$module" ] || die "go mod download $DTM_MODULE@$DTM_VERSION gave no source directory"
 # main.go embeds admin/dist, which the module ships empty (then `/` is proxied to an internet
 # host): build the dashboard into a writable copy of the source first.

@@ -53,7 +53,7 @@ redis_cluster_up() {
 dtm_store_up() {
   local sock="$RUN_DIR/mysql/mysqld.sock" module
   if [ -z "$(mariadb --no-defaults --socket="$sock" -u "$(id -un)" -N -e "SHOW TABLES IN dtm LIKE 'trans_global'" 2>/dev/null)" ]; then
-    module=$(go mod download -json "$DTM_MODULE@$DTM_VERSION" | sed -n 's/^\t"Dir": "\(.*\)",$/\1/p')
+    module=$(dtm_module_dir)
     say "creating DTM's MySQL store (database dtm) from $DTM_SCHEMA"
     mariadb --no-defaults --socket="$sock" -u "$(id -un)" <"$module/$DTM_SCHEMA"
   fi

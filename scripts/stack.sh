@@ -21,7 +21,7 @@ PY=${PY:-.venv/bin/python}
 # = python -m busi config, without importing the app (0.1 s, not 1 s, for each kill and pid)
 settings=$("$PY" -P busi/config.py) || { echo "stack: error: cannot read the configuration (see above)" >&2; exit 1; }
 eval "$settings"
-source scripts/build-dtm.sh  # DTM_VERSION, DTM_MODULE
+source scripts/build-dtm.sh  # DTM_VERSION, DTM_MODULE, dtm_module_dir
 # Its own name: a binary built without the dashboard or the two patches is not reused.
 DTM_BIN="$RUN_DIR/bin/dtm-$DTM_VERSION-dashboard-listenhost-savefix"
 TOXIPROXY_VERSION=v2.12.0
