@@ -26,8 +26,8 @@ from busi.scenarios.client import MIXED_QUANTITIES, operator_client
 from crash_sim import audit, stack, toxiproxy
 from crash_sim.crowd import Crowd
 from crash_sim.ha_network_faults import BUSI_1_REDIS, DTM_1_STORE
-from crash_sim.network_faults import REPLIES, REQUESTS, SILENT, Toxic
 from crash_sim.sale import OPENING, PRICE, read_sheet, restock_once, settled
+from crash_sim.toxiproxy import REPLIES, REQUESTS, SILENT, Toxic
 from saga import DtmClient
 
 SLOTS = 2  # sales at once

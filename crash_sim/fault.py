@@ -17,6 +17,7 @@ class Sale:
     mysql: object  # the auditor's engine
     dtm: object  # the auditor's DtmClient
     service_log: Path  # the log of the service the crowd buys from
+    redis_url: str = ""  # the stack's Redis, for a witness that reads Redis's own record
     seen: dict = field(default_factory=dict)  # what the fault noted while it was on
     outcomes: list = field(default_factory=list)  # the shoppers', once the sale is over
     audit: object = None  # the auditor's last reading (crash_sim/audit.py), once settled
@@ -32,6 +33,13 @@ class Fault:
     # Through Toxiproxy: the sale goes to the service whose every link passes a proxy
     # (scripts/stack.sh rtt-up), and the fault is a toxic on one link and direction.
     link: str = ""
+    # With a link: DTM calls the branches (createOrder, the back-query) of the first service,
+    # whose links are direct (scripts/stack.sh rtt-up main), not of the one the sale goes to.
+    branches_on_main: bool = False
+    # Injected once the operator's restock is done (half the stock sold), not at a quarter: a
+    # restock sent into a fault that stalls every purchase lands in the rush that its healing
+    # lets go, after buyers who wanted one unit were told "sold out", and units go unsold.
+    after_restock: bool = False
     # What shows that the fault really happened, read once the sale has settled; "" if nothing
     # does (then the row tested nothing). None: the row's tests check it their own way.
     witness: Callable[[Sale], str] | None = None

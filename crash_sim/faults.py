@@ -2,7 +2,8 @@
 
 Each row is one sale of a fresh product: STOCK units, BUYERS shoppers arriving
 ARRIVALS_PER_S a second, up to CONCURRENCY at a time (crowd.py), and one fault, injected
-once a quarter of the stock is sold; the row says how many units were sold when it hit.
+once a quarter of the stock is sold (half, after the restock, for a fault that stalls every
+purchase); the row says how many units were sold when it hit.
 Then the auditor (audit.py) waits until DTM has finished every transaction of the sale and
 checks, from the stores themselves, that the promise held. Crash points, kills and stops are
 here; the network's faults, a toxic on one link between tiers, in network_faults.py.
@@ -169,7 +170,9 @@ class Matrix:
         self.redis = redis_client.connect(config)
         self.mysql = make_engine(config.mysql_url, pool_size=2)
         self.dtm = DtmClient(config.dtm_url)
-        self._apart = None  # the service behind Toxiproxy, started for the first network row
+        # The service behind Toxiproxy, started for the first network row.
+        self._apart = operator_client(config, f"http://127.0.0.1:{RTT_STACK['busi_port']}{API_PREFIX}")
+        self._apart_branches = None  # its rtt-up argument, once started
 
     def runnable(self, fault):
         """Whether this stack started the server the fault needs (not one named by a URL);
@@ -189,10 +192,11 @@ class Matrix:
             return self.busi, Path(self.config.run_dir) / "busi-1" / "busi.log"
         if not fault.link:
             return self.busi, Path(self.config.run_dir) / "busi" / "busi.log"
-        if self._apart is None:
-            stack.stack("rtt-up")
+        branches = ("main",) if fault.branches_on_main else ()
+        if self._apart_branches != branches:  # started, or restarted to call other branches
+            stack.stack("rtt-up", *branches)
             toxiproxy.reset()  # no toxic left over from a run that was stopped midway
-            self._apart = operator_client(self.config, f"http://127.0.0.1:{RTT_STACK['busi_port']}{API_PREFIX}")
+            self._apart_branches = branches
         return self._apart, Path(self.config.run_dir) / "busi-rtt" / "busi.log"
 
     def run(self, fault, settle_deadline_s=SETTLE_DEADLINE_S):
@@ -209,9 +213,11 @@ class Matrix:
             quantities=MIXED_QUANTITIES,
             shoppers_per_user=SHOPPERS_PER_USER,
         )
-        crowd.on_sold.append((self.stock // 2, lambda: restock_once(busi, product, RESTOCK)))
-        sale = Sale(crowd, product, self.mysql, self.dtm, service_log)
-        injector = _Injector(fault, sale, sold=max(1, self.stock // 4))
+        restock_at = self.stock // 2
+        crowd.on_sold.append((restock_at, lambda: restock_once(busi, product, RESTOCK)))
+        sale = Sale(crowd, product, self.mysql, self.dtm, service_log, self.config.redis_url)
+        # At the same count, the injector's callback runs once the restock's has returned.
+        injector = _Injector(fault, sale, sold=restock_at if fault.after_restock else max(1, self.stock // 4))
         with audit.StockWatcher(self.redis, product) as watcher:
             injector.start()
             sale.outcomes = crowd.run()
@@ -274,7 +280,7 @@ class _Injector(threading.Thread):
 
     def run(self):
         if not self.reached.wait(CROWD_DEADLINE_S):
-            self.error = RuntimeError("the sale never sold a quarter of its stock: is the service up?")
+            self.error = RuntimeError("the sale never sold enough to inject the fault: is the service up?")
             return
         try:
             self.sold_at_fault = self.fault.inject(self.sale)

@@ -14,7 +14,7 @@ import requests
 from busi.config import API_PREFIX, HA_LINKS, HA_SERVERS, Config
 from crash_sim import stack
 from crash_sim.fault import Fault
-from crash_sim.network_faults import REPLIES, REQUESTS, SILENT, Toxic
+from crash_sim.toxiproxy import REPLIES, REQUESTS, SILENT, Toxic
 
 CUT_S = 20
 DTM_1_STORE = "dtm-1-store"

@@ -13,8 +13,7 @@ fault really happened.
 import re
 import time
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import ExitStack, contextmanager
-from dataclasses import dataclass
+from contextlib import ExitStack
 from decimal import Decimal
 
 from sqlalchemy import text
@@ -23,31 +22,10 @@ from busi.adapters import orders, redis_client
 from busi.adapters.stock import hash_tag
 from busi.domain import payment
 from busi.scenarios import dtm_records, wait
-from crash_sim import toxiproxy
 from crash_sim.fault import Fault
+from crash_sim.redis_late import REDIS_LATE
+from crash_sim.toxiproxy import REPLIES, REQUESTS, SILENT, Toxic
 from saga.dtm_client import FINAL
-
-REPLIES, REQUESTS = "downstream", "upstream"  # a link's two directions
-SILENT = {"timeout": 0}  # every byte dropped, the connection left open: nothing tells the sender
-
-
-@dataclass(frozen=True)
-class Toxic:
-    link: str  # a proxy of busi/config.py's RTT_STACK: mysql, redis, dtm, busi (DTM to the service)
-    kind: str  # Toxiproxy's: latency, timeout, reset_peer ...
-    stream: str  # REPLIES or REQUESTS
-    attributes: dict
-    then_s: float  # how long to wait once it is on, before the next step
-
-    @contextmanager
-    def on(self):
-        """On for the block; healed after it, whatever happened."""
-        name = f"fault-{self.kind}-{self.stream}"
-        toxiproxy.add(self.link, name, self.kind, self.stream, **self.attributes)
-        try:
-            yield
-        finally:
-            toxiproxy.remove(self.link, name)
 
 
 def toxics(*steps, before_heal=None):
@@ -272,4 +250,5 @@ NETWORK_FAULTS = [
         link="mysql",
         witness=service_log_lines("/createOrder failed"),
     ),
+    REDIS_LATE,  # last: its service is restarted to call the first service's branches
 ]

@@ -9,7 +9,7 @@
 #   scripts/stack.sh kill NAME     SIGKILL one server (redis, mysql, dtm, busi, stream), as a crash would
 #   scripts/stack.sh stop NAME     stop one server cleanly; `up` (or busi-start) brings it back
 #   scripts/stack.sh pid NAME      the pid of one running server
-#   scripts/stack.sh rtt-up        Toxiproxy between the tiers, and a service behind it (bench --rtt)
+#   scripts/stack.sh rtt-up [main] Toxiproxy between the tiers, and a service behind it (bench --rtt)
 #   scripts/stack.sh ha-links-up   HA=1: dtm-1's store and busi-1's Redis links through Toxiproxy
 #
 # Settings come from busi/config.py (the one configuration table). A server whose URL
@@ -211,17 +211,26 @@ toxiproxy_up() {
 
 toxiproxy_alive() { alive "$RUN_DIR/toxiproxy/toxiproxy.pid" toxiproxy-; }
 
-# rtt_up: Toxiproxy with a proxy on every link between tiers (service to MySQL, to Redis, to
-# DTM; DTM to the service's branches), and a second service that uses them. bench --rtt sets
-# their latency through Toxiproxy's API (docs/tiers-apart.md).
+# rtt_up [main]: Toxiproxy with a proxy on every link between tiers (service to MySQL, to Redis,
+# to DTM; DTM to the service's branches), and a second service that uses them. bench --rtt sets
+# their latency through Toxiproxy's API (docs/tiers-apart.md). With `main`, DTM calls the
+# branches (createOrder, the back-query) of the first service instead, whose links are direct:
+# a toxic on the second one's Redis link then slows its purchases, not the back-query that
+# settles them (the fault matrix's "Redis answers late" row). Restarted when that changes.
 rtt_up() {
   [ "$HA" = 1 ] && die "bench --rtt runs on the single stack: make up, without HA=1"
+  local dir="$RUN_DIR/busi-rtt" branches="http://127.0.0.1:$RTT_BUSI_PROXY/api/busi"
+  case ${1:-} in main) branches=$BUSI_URL ;; "") ;; *) die "rtt-up takes \`main\` or nothing, not: $1" ;; esac
   toxiproxy_up mysql:$RTT_MYSQL_PROXY:$MYSQL_PORT redis:$RTT_REDIS_PROXY:$REDIS_PORT dtm:$RTT_DTM_PROXY:$DTM_PORT \
     busi:$RTT_BUSI_PROXY:$RTT_BUSI_PORT
-  BUSI_PORT=$RTT_BUSI_PORT BUSI_URL="http://127.0.0.1:$RTT_BUSI_PROXY/api/busi" \
+  if [ "$(cat "$dir/branches" 2>/dev/null)" != "$branches" ]; then
+    stop "$dir/gunicorn.pid" gunicorn "business service ($dir)"
+    mkdir -p "$dir" && echo "$branches" >"$dir/branches"
+  fi
+  BUSI_PORT=$RTT_BUSI_PORT BUSI_URL="$branches" \
     REDIS_URL="redis://127.0.0.1:$RTT_REDIS_PROXY/0" DTM_URL="http://127.0.0.1:$RTT_DTM_PROXY/api/dtmsvr" \
     MYSQL_URL="mysql://$MYSQL_USER:$MYSQL_PASSWORD@127.0.0.1:$RTT_MYSQL_PROXY/flash_sale" \
-    busi_start "$RUN_DIR/busi-rtt" "http://127.0.0.1:$RTT_BUSI_PORT/api/busi"
+    busi_start "$dir" "http://127.0.0.1:$RTT_BUSI_PORT/api/busi"
 }
 
 # The keys of the branch tokens and of the credentials (busi/config.py, BRANCH_SECRET and
@@ -353,7 +362,7 @@ case "${1:-}" in
     done <<<"$lines"
     ;;
   stop) servers "${2:-}" | while read -r pidfile process label; do stop "$pidfile" "$process" "$label"; done ;;
-  rtt-up) rtt_up ;;
+  rtt-up) rtt_up "${2:-}" ;;
   ha-links-up) ha_links_up ;;
   pid)
     lines=$(servers "${2:-}")
@@ -379,5 +388,5 @@ case "${1:-}" in
     for dir in "$RUN_DIR"/redis "$RUN_DIR"/redis-[0-9]*; do [ -d "$dir" ] && stop "$dir/redis.pid" redis-server "Redis ($dir)"; done
     true
     ;;
-  *) die "usage: scripts/stack.sh up | busi-start | busi-restart | down | kill NAME | stop NAME | pid NAME | rtt-up | ha-links-up" ;;
+  *) die "usage: scripts/stack.sh up | busi-start | busi-restart | down | kill NAME | stop NAME | pid NAME | rtt-up [main] | ha-links-up" ;;
 esac

@@ -122,10 +122,11 @@ def assert_held(row):
     assert row.audit.added in (faults.STOCK, faults.STOCK + faults.RESTOCK)  # restocked once, or the fault stopped it
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture
 def apart(config):
     """The operator's client of the service whose every link passes through Toxiproxy
-    (scripts/stack.sh rtt-up, docs/tiers-apart.md); no toxic is left on after the tests."""
+    (scripts/stack.sh rtt-up, docs/tiers-apart.md); no toxic is left on after the test. For
+    each test: a fault-matrix row may have restarted that service to call another's branches."""
     if config.ha:
         pytest.skip("the proxies are the single stack's (scripts/stack.sh rtt-up)")
     subprocess.run(["bash", "scripts/stack.sh", "rtt-up"], cwd=REPO_DIR, check=True, capture_output=True)

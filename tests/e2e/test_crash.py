@@ -9,7 +9,7 @@ from pathlib import Path
 from sqlalchemy import text
 
 from busi.domain.crash_points import CRASH_EXIT_CODE
-from crash_sim.network_faults import REPLIES, Toxic
+from crash_sim.toxiproxy import REPLIES, Toxic
 from tests.conftest import wait_until
 from tests.e2e.conftest import instance_dirs, worker_crashes
 

@@ -9,7 +9,7 @@ import pytest
 
 from crash_sim import faults, stack
 from crash_sim.ha_network_faults import DTM_1_STORE, DTM_1_URL, HA_NETWORK_FAULTS
-from crash_sim.network_faults import REPLIES, Toxic
+from crash_sim.toxiproxy import REPLIES, Toxic
 from saga import DtmClient, DtmError, Saga
 from tests.e2e.conftest import assert_held
 
