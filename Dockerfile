@@ -14,18 +14,17 @@ RUN apt-get update && apt-get install -y --no-install-recommends ca-certificates
 FROM debian AS node
 RUN apt-get update && apt-get install -y --no-install-recommends nodejs npm && rm -rf /var/lib/apt/lists/*
 
-# Debian 12's Go (1.19) is too old for DTM: the toolchain comes from the Go module proxy, as a
-# `GOTOOLCHAIN=go1.23.12` download would.
+# Debian 12's Go (1.19) is too old for DTM: the toolchain that build-dtm.sh names comes from
+# the Go module proxy, as a `GOTOOLCHAIN=...` download would.
 FROM node AS dtm-build
 ARG GOPROXY=https://proxy.golang.org
-ARG GO_TOOLCHAIN=go1.23.12
+COPY scripts/build-dtm.sh /build/
 RUN apt-get update && apt-get install -y --no-install-recommends unzip && rm -rf /var/lib/apt/lists/* \
-    && arch=$(dpkg --print-architecture) \
-    && curl -fsSL -o /tmp/go.zip "${GOPROXY%%,*}/golang.org/toolchain/@v/v0.0.1-${GO_TOOLCHAIN}.linux-${arch}.zip" \
+    && arch=$(dpkg --print-architecture) && toolchain=$(bash -c '. /build/build-dtm.sh && echo "$GO_TOOLCHAIN"') \
+    && curl -fsSL -o /tmp/go.zip "${GOPROXY%%,*}/golang.org/toolchain/@v/v0.0.1-${toolchain}.linux-${arch}.zip" \
     && unzip -q /tmp/go.zip -d /tmp/toolchain && mv /tmp/toolchain/golang.org/toolchain@*/ /usr/local/go \
     && chmod +x /usr/local/go/bin/* /usr/local/go/pkg/tool/*/* && rm -rf /tmp/go.zip /tmp/toolchain
 ENV PATH=/usr/local/go/bin:$PATH GOTOOLCHAIN=local GOFLAGS=-buildvcs=false
-COPY scripts/build-dtm.sh /build/
 RUN bash /build/build-dtm.sh /out/dtm
 
 FROM debian AS dtm

@@ -4,6 +4,9 @@
 # stage dtm) both build it with this script. Needs Go 1.21 or newer and npm.
 DTM_VERSION=v1.19.0
 DTM_MODULE=github.com/dtm-labs/dtm
+# The Go toolchain that builds it where the machine's Go is too old for DTM's go.mod (the
+# Docker image downloads this one from the Go module proxy).
+GO_TOOLCHAIN=go1.23.12
 # The module's source (read-only), from the Go module proxy. `go install module@version` also
 # reads the module's version list, which the proxy refuses for this module (403); downloading
 # the tagged version does not.
@@ -60,5 +63,5 @@ sed -z -i 's/\t}\n\treturn t.Process(branches)\n}/\t} else if err != nil {\n\t\t
 mkdir -p "$(dirname "$OUTPUT")"
 ldflags="-X main.Version=$DTM_VERSION"
 (cd "$src" && go build -ldflags "$ldflags" -o "$OUTPUT" .) \
-  || (cd "$src" && GOTOOLCHAIN=go1.23.12 go build -ldflags "$ldflags" -o "$OUTPUT" .) \
+  || (cd "$src" && GOTOOLCHAIN=$GO_TOOLCHAIN go build -ldflags "$ldflags" -o "$OUTPUT" .) \
   || die "could not build the DTM server"

@@ -84,6 +84,17 @@ def postpone_expiry(engine, gids, seconds):
         conn.execute(query, {"s": seconds, "gids": list(gids)})
 
 
+def stop_expiry(engine, gids):
+    """Those of `gids` still awaiting payment are never due again (expires_at NULL)."""
+    if not gids:
+        return
+    query = text("UPDATE orders SET expires_at = NULL WHERE gid IN :gids AND status = 'created'").bindparams(
+        bindparam("gids", expanding=True)
+    )
+    with engine.begin() as conn:
+        conn.execute(query, {"gids": list(gids)})
+
+
 def latest_orders(engine, product_id, limit=10, table=ORDERS):
     with engine.connect() as conn:
         rows = conn.execute(

@@ -48,19 +48,21 @@ def is_expiry_saga(gid):
 
 
 def sweep(svc):
-    """Start the expiry saga of each order whose payment window has closed: how many."""
-    started = []
+    """Start the expiry saga of each order whose payment window has closed: how many. An order
+    whose saga has ended without cancelling it is not due again: its saga's gid cannot run twice."""
+    started, ended = [], []
     try:
         for order_gid, product_id, units, user_id in orders.due_for_expiry(svc.mysql, SWEEP_BATCH):
-            start(svc, order_gid, product_id, units, user_id)
-            started.append(order_gid)
-    finally:  # those not started (DTM unreachable) stay due, for the next sweep
+            (started if start(svc, order_gid, product_id, units, user_id) else ended).append(order_gid)
+    finally:  # those not reached (DTM unreachable) stay due, for the next sweep
         orders.postpone_expiry(svc.mysql, started, LOOK_AGAIN_S)
+        orders.stop_expiry(svc.mysql, ended)
     return len(started)
 
 
 def start(svc, order_gid, product_id, units, user_id):
-    """Expire user_id's order of `units` units: its saga, submitted."""
+    """Expire user_id's order of `units` units: its saga, submitted. False if that saga has
+    ended already, and the order, if still awaiting payment, was not cancelled by it."""
     gid = saga_gid(order_gid)
     busi = svc.config.busi_url
     saga = Saga(svc.dtm, gid, retry_interval=RETRY_INTERVAL_S, branch_secret=svc.config.branch_secret)
@@ -69,9 +71,17 @@ def start(svc, order_gid, product_id, units, user_id):
     saga.add(payload, f"{busi}/restock", f"{busi}/restockCompensate")
     try:
         saga.submit()
-        log.info("gid=%s expiring order %s", gid, order_gid)
     except DtmFailure as err:  # the same saga, finished already: a payment won, or Redis lost the stock
-        log.warning("gid=%s expiry saga ended, order %s still awaits payment: %s", gid, order_gid, err)
+        log.warning(
+            "gid=%s expiry saga ended, order %s not cancelled by it and not swept again (%s): "
+            "its branches in DTM's dashboard say why; a lost stock key needs the product reset",
+            gid,
+            order_gid,
+            err,
+        )
+        return False
+    log.info("gid=%s expiring order %s", gid, order_gid)
+    return True
 
 
 def cancel(svc, barrier, order_gid):

@@ -12,6 +12,7 @@ from sqlalchemy import text
 
 from busi import create_app
 from busi.adapters import orders
+from busi.adapters.stock import stock_key
 from busi.domain import expiry
 from crash_sim import stack
 from crash_sim.__main__ import main
@@ -88,6 +89,27 @@ def test_orders_due_while_dtm_is_down_expire_once_it_is_back(busi, new_product, 
         stack.wait_healthy(config.busi_url)
     assert wait_until(lambda: order_status(busi, product, gid) == "cancelled", EXPIRY_DEADLINE_S)
     assert wait_until(lambda: busi.stock(product) == 1, 5)
+
+
+def test_an_order_its_saga_failed_to_expire_is_not_swept_again(busi, new_product, svc, dtm):
+    """Redis lost the product's stock key: the saga's restock says no, its cancel is undone, and
+    the saga fails for good. Its gid cannot run twice, so the order must not stay due, or every
+    sweep a minute later would submit it again, for ever."""
+    product, [gid] = sale(busi, new_product, [78], window_s=3600)
+    svc.redis.delete(stock_key(product))
+    orders.postpone_expiry(svc.mysql, [gid], 0)
+    saga = expiry.saga_gid(gid)
+    assert wait_until(lambda: (dtm.query(saga)["transaction"] or {}).get("status") == "failed", EXPIRY_DEADLINE_S)
+    orders.postpone_expiry(svc.mysql, [gid], 0)  # due again, as it is LOOK_AGAIN_S after its saga began
+    assert wait_until(lambda: expires_at(svc, gid) is None, 10)  # a sweeper found the saga ended
+    assert gid not in {due for due, *_ in orders.due_for_expiry(svc.mysql, 10_000)}
+    with svc.mysql.connect() as conn:  # read from MySQL: with no stock key, the API knows no such product
+        assert orders.status_of(conn, gid) == orders.CREATED
+
+
+def expires_at(svc, gid):
+    with svc.mysql.connect() as conn:
+        return conn.execute(text("SELECT expires_at FROM orders WHERE gid = :g"), {"g": gid}).scalar_one()
 
 
 def test_payment_racing_the_expiry_has_one_winner_per_order(busi, new_product, svc):
