@@ -74,25 +74,16 @@ def due_for_expiry(engine, limit):
 
 
 def postpone_expiry(engine, gids, seconds):
-    """Those of `gids` still awaiting payment are due again in `seconds`."""
+    """Those of `gids` still awaiting payment are due again in `seconds`; None: never again
+    (expires_at NULL)."""
     if not gids:
         return
-    query = text(
-        "UPDATE orders SET expires_at = NOW(3) + INTERVAL :s SECOND WHERE gid IN :gids AND status = 'created'"
-    ).bindparams(bindparam("gids", expanding=True))
-    with engine.begin() as conn:
-        conn.execute(query, {"s": seconds, "gids": list(gids)})
-
-
-def stop_expiry(engine, gids):
-    """Those of `gids` still awaiting payment are never due again (expires_at NULL)."""
-    if not gids:
-        return
-    query = text("UPDATE orders SET expires_at = NULL WHERE gid IN :gids AND status = 'created'").bindparams(
+    due = "NULL" if seconds is None else "NOW(3) + INTERVAL :s SECOND"
+    query = text(f"UPDATE orders SET expires_at = {due} WHERE gid IN :gids AND status = 'created'").bindparams(
         bindparam("gids", expanding=True)
     )
     with engine.begin() as conn:
-        conn.execute(query, {"gids": list(gids)})
+        conn.execute(query, {"s": seconds, "gids": list(gids)})
 
 
 def latest_orders(engine, product_id, limit=10, table=ORDERS):

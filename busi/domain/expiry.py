@@ -56,7 +56,7 @@ def sweep(svc):
             (started if start(svc, order_gid, product_id, units, user_id) else ended).append(order_gid)
     finally:  # those not reached (DTM unreachable) stay due, for the next sweep
         orders.postpone_expiry(svc.mysql, started, LOOK_AGAIN_S)
-        orders.stop_expiry(svc.mysql, ended)
+        orders.postpone_expiry(svc.mysql, ended, None)
     return len(started)
 
 
