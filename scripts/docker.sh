@@ -4,7 +4,7 @@
 # loopback).
 #
 #   scripts/docker.sh packages       docker.io and debootstrap installed (apt-get)
-#   scripts/docker.sh prepare        those, dockerd answering, the local base image, Compose built
+#   scripts/docker.sh prepare        those, dockerd answering, DTM's ports kept from clients, the local base image, Compose built
 #   scripts/docker.sh build          the images (make compose-test builds them too, if needed)
 #   scripts/docker.sh compose ARGS   docker compose ARGS on docker-compose.yml + docker/host-network.yml
 #
@@ -48,6 +48,17 @@ engine_up() {
   done
 }
 
+# DTM's containers listen on 36789-36791 (HTTP, gRPC, JSON-RPC: DTM's defaults), inside Linux's
+# range of ephemeral ports (32768-60999). A loopback client's socket may hold one when DTM
+# starts, and DTM then dies, "bind: address already in use": a CI run's DTM container did, on
+# 36790. Reserved, the kernel hands them to no client (binding them stays allowed).
+reserve_dtm_ports() {
+  local reserved; reserved=$(cat /proc/sys/net/ipv4/ip_local_reserved_ports)
+  case ",$reserved," in *,36789-36791,*) return ;; esac
+  sysctl -q -w net.ipv4.ip_local_reserved_ports="${reserved:+$reserved,}36789-36791" \
+    || say "could not reserve 36789-36791 from the ephemeral ports (not root?): DTM may find one taken"
+}
+
 # The mirror apt uses here (deb822 sources, or a one-line sources.list).
 debian_mirror() {
   { grep -hs '^URIs:' /etc/apt/sources.list.d/*.sources | awk '{print $2}'
@@ -89,6 +100,7 @@ case "${1:-}" in
   prepare)
     packages
     engine_up
+    reserve_dtm_ports
     base_image
     compose_build
     ;;
